@@ -1,0 +1,55 @@
+# Thin wrapper over CMake. `make demo` and `make test` are the whole quick
+# start: each installs missing Debian packages first (see cmake/debian-deps.sh).
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+BUILD ?= build
+
+.PHONY: all deps test-deps build demo test test-asan test-mbedtls fuzz bench install clean
+
+all: build
+
+deps:
+	@sh cmake/debian-deps.sh build
+
+test-deps:
+	@sh cmake/debian-deps.sh test
+
+build: deps
+	cmake -S . -B $(BUILD)/release -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCAIRN_BUILD_TESTS=OFF
+	cmake --build $(BUILD)/release -j $(JOBS)
+
+demo: build
+	$(BUILD)/release/client/cairn-demo
+
+# The suite runs twice: OpenSSL under ASan+UBSan, then the mbedTLS backend;
+# then each fuzz target runs briefly under libFuzzer.
+test: test-deps test-asan test-mbedtls fuzz
+
+test-asan:
+	cmake -S . -B $(BUILD)/asan -DCMAKE_BUILD_TYPE=Debug -DCAIRN_CRYPTO=openssl \
+	  -DCAIRN_SANITIZE=address -DCAIRN_WERROR=ON
+	cmake --build $(BUILD)/asan -j $(JOBS)
+	cd $(BUILD)/asan && ASAN_OPTIONS=detect_leaks=1 ctest -j $(JOBS) --output-on-failure
+
+test-mbedtls:
+	cmake -S . -B $(BUILD)/mbedtls -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCAIRN_CRYPTO=mbedtls \
+	  -DCAIRN_WERROR=ON
+	cmake --build $(BUILD)/mbedtls -j $(JOBS)
+	cd $(BUILD)/mbedtls && ctest -j $(JOBS) --output-on-failure
+
+FUZZ_SECONDS ?= 10
+fuzz: test-deps
+	CC=clang cmake -S . -B $(BUILD)/fuzz -DCMAKE_BUILD_TYPE=Debug -DCAIRN_FUZZ=ON \
+	  -DCAIRN_BUILD_TESTS=OFF
+	cmake --build $(BUILD)/fuzz -j $(JOBS)
+	sh fuzz/run-all.sh $(BUILD)/fuzz $(FUZZ_SECONDS)
+
+bench: deps
+	cmake -S . -B $(BUILD)/release -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCAIRN_BUILD_TESTS=OFF
+	cmake --build $(BUILD)/release -j $(JOBS)
+	sh bench/run-all.sh $(BUILD)/release
+
+install: build
+	cmake --install $(BUILD)/release
+
+clean:
+	rm -rf $(BUILD)
