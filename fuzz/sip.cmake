@@ -1,0 +1,1 @@
+# SIP/SDP fuzz targets (filled in below).
