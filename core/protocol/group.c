@@ -15,6 +15,7 @@
 #include <signal/group_cipher.h>
 #include <signal/group_session_builder.h>
 #include <signal/protocol.h>
+#include <signal/sender_key_record.h>
 
 #include "protocol.h"
 
@@ -380,6 +381,7 @@ cairn_status cairn_group_receive_distribution(cairn_account *acct, const char *g
     sender_key_distribution_message *skdm = NULL;
     group_session_builder *builder = NULL;
     signal_protocol_sender_key_name name;
+    size_t plen = 0;
     cairn_status rc;
     int r, member;
 
@@ -393,9 +395,11 @@ cairn_status cairn_group_receive_distribution(cairn_account *acct, const char *g
     if (member != 1)
         return proto__op_end(acct, member < 0 ? CAIRN_ERR_STORE : CAIRN_ERR_NOT_MEMBER);
     rc = proto__decrypt_raw(acct, from, type, data, len, &pt);
+    if (rc == CAIRN_OK)
+        rc = proto__unpad(signal_buffer_data(pt), signal_buffer_len(pt), &plen);
     if (rc == CAIRN_OK) {
-        r = sender_key_distribution_message_deserialize(&skdm, signal_buffer_data(pt),
-                                                        signal_buffer_len(pt), acct->sg);
+        r = sender_key_distribution_message_deserialize(&skdm, signal_buffer_data(pt), plen,
+                                                        acct->sg);
         if (r < 0)
             rc = CAIRN_ERR_INVALID_MESSAGE;
     }
@@ -463,6 +467,29 @@ cairn_status cairn_group_encrypt(cairn_account *acct, const char *group_id,
     return rc;
 }
 
+/* A message under a sender key this device never received (it was
+ * rotated while we were not a member) is "no session", not a forgery:
+ * say so before libsignal reports a generic failure. */
+static cairn_status have_sender_key(cairn_account *acct, const char *group,
+                                    const cairn_address *from, uint32_t key_id)
+{
+    signal_protocol_sender_key_name name = skname(group, from->uri, from->device);
+    sender_key_record *rec = NULL;
+    sender_key_state *state = NULL;
+    int r = signal_protocol_sender_key_load_key(acct->sgstore, &rec, &name);
+    cairn_status rc;
+    if (r < 0)
+        return proto__map_signal(acct, r);
+    if (sender_key_record_is_empty(rec))
+        rc = CAIRN_ERR_NO_SESSION;
+    else
+        rc = sender_key_record_get_sender_key_state_by_id(rec, &state, key_id) < 0
+                 ? CAIRN_ERR_NO_SESSION
+                 : CAIRN_OK;
+    SIGNAL_UNREF(rec);
+    return rc;
+}
+
 cairn_status cairn_group_decrypt(cairn_account *acct, const char *group_id,
                                  const cairn_address *from, const uint8_t *data, size_t len,
                                  const cairn_message_meta *meta, cairn_plaintext *out)
@@ -499,6 +526,8 @@ cairn_status cairn_group_decrypt(cairn_account *acct, const char *group_id,
         if (r < 0)
             rc = r == SG_ERR_NOMEM ? CAIRN_ERR_NOMEM : CAIRN_ERR_INVALID_MESSAGE;
     }
+    if (rc == CAIRN_OK)
+        rc = have_sender_key(acct, group_id, from, sender_key_message_get_key_id(m));
     if (rc == CAIRN_OK) {
         name = skname(group_id, from->uri, from->device);
         r = group_cipher_create(&cipher, acct->sgstore, &name, acct->sg);
