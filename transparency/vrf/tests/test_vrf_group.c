@@ -151,6 +151,7 @@ static void base_point_has_order_l(void **state)
     assert_int_equal(crypto_core_ed25519_is_valid_point(enc), 1);
 }
 
+/* VRF-6, VRF-7: the small-order test behind key and Gamma validation. */
 static void small_order_points_are_recognised(void **state)
 {
     int i, j;
@@ -174,6 +175,7 @@ static void small_order_points_are_recognised(void **state)
     }
 }
 
+/* VRF-3, VRF-6, VRF-7: the strict RFC 8032 decoding rules. */
 static void decode_is_strict(void **state)
 {
     vrf__ge P;
@@ -270,6 +272,7 @@ static void agrees_with_libsodium(void **state)
     }
 }
 
+/* VRF-8 */
 static void scalar_range_check(void **state)
 {
     uint8_t s[32];
@@ -291,6 +294,32 @@ static void scalar_range_check(void **state)
     assert_int_equal(vrf__scalar_is_canonical(s), 0); /* 2^252 + 2^128 > L */
 }
 
+/* VRF-3: H always has order exactly L, and counters above 0 occur (about
+ * half of all first attempts fail to decode). */
+static void encode_to_curve_lands_in_the_subgroup(void **state)
+{
+    uint8_t pk[32], alpha[16], H_string[32], zero[32] = {0};
+    unsigned ctr, retried = 0;
+    int i;
+    (void)state;
+    for (i = 0; i < 64; i++) {
+        vrf__ge H, R, Z;
+        randombytes_buf(pk, sizeof pk);
+        randombytes_buf(alpha, sizeof alpha);
+        assert_int_equal(vrf__encode_to_curve(&H, H_string, &ctr, pk, alpha,
+                                              sizeof alpha),
+                         CAIRN_OK);
+        if (ctr > 0)
+            retried++;
+        assert_false(vrf__ge_is_identity(&H));
+        vrf__ge_identity(&Z);
+        vrf__ge_double_scalarmult_vartime(&R, L_BYTES, &H, zero, &Z);
+        assert_true(vrf__ge_is_identity(&R));
+        assert_int_equal(crypto_core_ed25519_is_valid_point(H_string), 1);
+    }
+    assert_true(retried > 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -302,6 +331,7 @@ int main(void)
         cmocka_unit_test(decode_is_strict),
         cmocka_unit_test(agrees_with_libsodium),
         cmocka_unit_test(scalar_range_check),
+        cmocka_unit_test(encode_to_curve_lands_in_the_subgroup),
     };
     if (sodium_init() < 0)
         return 1;
