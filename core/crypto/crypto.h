@@ -12,8 +12,8 @@
  *    non-zero length, or a NULL output pointer, is CAIRN_ERR_INVALID_ARG;
  *  - key schedules, intermediate keys (HKDF PRK) and intermediate plaintext
  *    are wiped before return, on success and on every error path;
- *  - on error nothing is handed out: *out stays NULL, fixed-size outputs
- *    are zeroed;
+ *  - on error nothing is handed out: *out stays NULL, and fixed-size
+ *    outputs are zeroed when the backend operation itself failed;
  *  - nothing here keeps a pointer to its arguments past the call, except
  *    the provider, which keeps the context pointer (see below).
  */
