@@ -247,7 +247,7 @@ cairn_status cairn_sip_credentials_parse(const char *s, size_t len,
             {"response", offsetof(cairn_sip_credentials, response), CAIRN_SIP_DIGEST_HEX},
             {"cnonce", offsetof(cairn_sip_credentials, cnonce), CAIRN_SIP_DIGEST_FIELD},
             {"nc", offsetof(cairn_sip_credentials, nc), 9},
-            {"qop", offsetof(cairn_sip_credentials, qop), 8},
+            {"qop", offsetof(cairn_sip_credentials, qop), 16},
             {"opaque", offsetof(cairn_sip_credentials, opaque), CAIRN_SIP_DIGEST_FIELD},
         };
         if (cairn_sip_str_ieq(p.name, "algorithm")) {

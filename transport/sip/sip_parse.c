@@ -47,7 +47,7 @@ static cairn_status push_value(head_state *st, int known, const char *v,
     bool quote = false;
     cairn_status rc;
 
-    if (!sip__header_is_list(known) || memchr(v, ',', n) == NULL) {
+    if (!sip__header_is_list(known)) {
         if (++st->values > st->lim->max_headers)
             return CAIRN_ERR_LIMIT;
         return sip__msg_push(st->m, st->name, st->nlen, known, v, n);

@@ -55,7 +55,7 @@ typedef struct cairn_sip_credentials {
     char response[CAIRN_SIP_DIGEST_HEX]; /* lowercase hex */
     char cnonce[CAIRN_SIP_DIGEST_FIELD]; /* "" when no qop */
     char nc[9];                          /* 8 hex digits, "" when no qop */
-    char qop[8];                         /* "auth" or "" */
+    char qop[16];                        /* "auth" or "" */
     char opaque[CAIRN_SIP_DIGEST_FIELD];
 } cairn_sip_credentials;
 
