@@ -174,8 +174,9 @@ cairn_status cairn_note_open(const cairn_context *ctx, const uint8_t *msg,
     size_t i, j, k;
     cairn_status rc;
 
-    if (verifiers == NULL && n_verifiers)
+    if (out == NULL || (verifiers == NULL && n_verifiers))
         return CAIRN_ERR_INVALID_ARG;
+    *out = NULL;
     rc = parse(ctx, msg, len, &n);
     if (rc != CAIRN_OK)
         return rc;
