@@ -106,6 +106,11 @@ cairn_status store__open(const cairn_context *ctx, const char *path,
     s->ctx = ctx;
     s->memory = path == NULL;
     crypto_kdf_derive_from_key(s->seal_key, sizeof(s->seal_key), 1, "cairnsto", key);
+    rc = cairn__random(ctx, s->nonce_prefix, sizeof(s->nonce_prefix));
+    if (rc != CAIRN_OK) {
+        store__close(s);
+        return rc;
+    }
     if (sqlite3_open_v2(s->memory ? ":memory:" : path, &s->db, flags, NULL) != SQLITE_OK) {
         rc = s->db ? store__status(s, sqlite3_errcode(s->db)) : CAIRN_ERR_NOMEM;
         store__close(s);
@@ -115,12 +120,16 @@ cairn_status store__open(const cairn_context *ctx, const char *path,
     sqlite3_busy_timeout(s->db, 5000);
     if (s->memory)
         pragmas = "PRAGMA secure_delete=ON; PRAGMA foreign_keys=ON;";
+    /* One process owns an account's database at a time (a second one gets
+     * CAIRN_ERR_STORE "database is locked"): exclusive locking spares the
+     * shared-memory WAL index and a file lock call per transaction. */
     else if (durability == STORE_DURABLE_FULL)
-        pragmas = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA secure_delete=ON;"
-                  "PRAGMA foreign_keys=ON;";
+        pragmas = "PRAGMA locking_mode=EXCLUSIVE; PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+                  "PRAGMA cache_size=-16384;"
+                  "PRAGMA secure_delete=ON; PRAGMA foreign_keys=ON;";
     else
-        pragmas = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA secure_delete=ON;"
-                  "PRAGMA foreign_keys=ON;";
+        pragmas = "PRAGMA locking_mode=EXCLUSIVE; PRAGMA journal_mode=WAL;"
+                  "PRAGMA synchronous=NORMAL; PRAGMA secure_delete=ON; PRAGMA foreign_keys=ON;";
     rc = store__status(s, sqlite3_exec(s->db, pragmas, NULL, NULL, NULL));
     if (rc == CAIRN_OK)
         rc = migrate(s);

@@ -94,6 +94,10 @@ typedef struct cairn__store {
     sqlite3 *db;
     sqlite3_stmt *stmts[STORE_STMT_COUNT];
     uint8_t seal_key[32];
+    /* Nonces: a random 16-byte prefix per open, then a counter; unique
+     * without a system call per record (see seal.c). */
+    uint8_t nonce_prefix[16];
+    uint64_t nonce_counter;
     int depth; /* transaction nesting */
     bool memory;
 } cairn__store;
