@@ -20,7 +20,9 @@ static const char invite[] =
     "To: <sip:+15551234@ims.example.net>\r\n"
     "Call-ID: a84b4c76e66710@pc33.example.net\r\n"
     "CSeq: 314159 INVITE\r\n"
-    "Contact: <sip:192.0.2.5:5061;transport=tls>;+g.3gpp.icsi-ref=\"urn%3Aurn-7%3A3gpp-service.ims.icsi.oma.cpm.session\"\r\n"
+    "Contact: "
+    "<sip:192.0.2.5:5061;transport=tls>;+g.3gpp.icsi-ref=\"urn%3Aurn-7%3A3gpp-service.ims.icsi.oma."
+    "cpm.session\"\r\n"
     "Accept-Contact: *;+g.3gpp.icsi-ref=\"urn%3Aurn-7%3A3gpp-service.ims.icsi.oma.cpm.session\"\r\n"
     "P-Preferred-Service: urn:urn-7:3gpp-service.ims.icsi.oma.cpm.session\r\n"
     "Conversation-ID: f81d4fae7dec11d0a76500a0c91e6bf6\r\n"
@@ -51,8 +53,7 @@ static double now_s(void)
 
 static void report(const char *what, size_t bytes, size_t ops, double secs)
 {
-    printf("%-28s %8.1f MB/s  %9.0f msg/s\n", what, (double)bytes / secs / 1e6,
-           (double)ops / secs);
+    printf("%-28s %8.1f MB/s  %9.0f msg/s\n", what, (double)bytes / secs / 1e6, (double)ops / secs);
 }
 
 int main(void)

@@ -31,8 +31,7 @@ struct cairn_sdp {
 
 /* Splits s at runs of spaces into up to max fields; returns the count. The
  * last field takes the rest of the line when rest_last is true. */
-size_t sdp__fields(cairn_sdp_str s, cairn_sdp_str *f, size_t max,
-                   bool rest_last);
+size_t sdp__fields(cairn_sdp_str s, cairn_sdp_str *f, size_t max, bool rest_last);
 int sdp__strncasecmp(const char *a, const char *b, size_t n);
 
 #endif

@@ -55,8 +55,7 @@ static cairn_status parse_u64(cairn_sdp_str v, uint64_t *out)
     return CAIRN_OK;
 }
 
-cairn_status cairn_sdp_msrp_get(const cairn_sdp *s, size_t media,
-                                cairn_sdp_msrp *out)
+cairn_status cairn_sdp_msrp_get(const cairn_sdp *s, size_t media, cairn_sdp_msrp *out)
 {
     cairn_sdp_msrp r;
     const cairn_sdp_media *m;
@@ -175,40 +174,34 @@ cairn_status cairn_sdp_msrp_build(const cairn_sdp_msrp_offer *o, cairn__buf *out
     size_t mark;
     cairn_status rc;
 
-    if (o == NULL || out == NULL || !token_ok(o->addr) || o->port == 0 ||
-        !text_ok(o->path, true) || !path_ok(o->path, o->tls) ||
-        !text_ok(o->accept_types, true) ||
-        !text_ok(o->accept_wrapped_types, false) ||
-        !text_ok(o->file_selector, false) ||
+    if (o == NULL || out == NULL || !token_ok(o->addr) || o->port == 0 || !text_ok(o->path, true) ||
+        !path_ok(o->path, o->tls) || !text_ok(o->accept_types, true) ||
+        !text_ok(o->accept_wrapped_types, false) || !text_ok(o->file_selector, false) ||
         (o->setup != CAIRN_SDP_SETUP_NONE && setup_name(o->setup) == NULL) ||
         (o->origin_user && !token_ok(o->origin_user)))
         return CAIRN_ERR_INVALID_ARG;
     dir = o->direction;
-    if (dir && strcmp(dir, "sendrecv") && strcmp(dir, "sendonly") &&
-        strcmp(dir, "recvonly") && strcmp(dir, "inactive"))
+    if (dir && strcmp(dir, "sendrecv") && strcmp(dir, "sendonly") && strcmp(dir, "recvonly") &&
+        strcmp(dir, "inactive"))
         return CAIRN_ERR_INVALID_ARG;
     user = o->origin_user ? o->origin_user : "-";
     at = strchr(o->addr, ':') ? "IP6" : "IP4";
     mark = out->len;
-    rc = cairn__buf_printf(out,
-                           "v=0\r\n"
-                           "o=%s %llu %llu IN %s %s\r\n"
-                           "s=-\r\n"
-                           "c=IN %s %s\r\n"
-                           "t=0 0\r\n"
-                           "m=message %u %s *\r\n"
-                           "a=accept-types:%s\r\n",
-                           user, (unsigned long long)o->sess_id,
-                           (unsigned long long)o->sess_version, at, o->addr,
-                           at, o->addr, (unsigned)o->port,
-                           o->tls ? "TCP/TLS/MSRP" : "TCP/MSRP",
-                           o->accept_types);
+    rc = cairn__buf_printf(
+        out,
+        "v=0\r\n"
+        "o=%s %llu %llu IN %s %s\r\n"
+        "s=-\r\n"
+        "c=IN %s %s\r\n"
+        "t=0 0\r\n"
+        "m=message %u %s *\r\n"
+        "a=accept-types:%s\r\n",
+        user, (unsigned long long)o->sess_id, (unsigned long long)o->sess_version, at, o->addr, at,
+        o->addr, (unsigned)o->port, o->tls ? "TCP/TLS/MSRP" : "TCP/MSRP", o->accept_types);
     if (rc == CAIRN_OK && o->accept_wrapped_types)
-        rc = cairn__buf_printf(out, "a=accept-wrapped-types:%s\r\n",
-                               o->accept_wrapped_types);
+        rc = cairn__buf_printf(out, "a=accept-wrapped-types:%s\r\n", o->accept_wrapped_types);
     if (rc == CAIRN_OK && o->max_size)
-        rc = cairn__buf_printf(out, "a=max-size:%llu\r\n",
-                               (unsigned long long)o->max_size);
+        rc = cairn__buf_printf(out, "a=max-size:%llu\r\n", (unsigned long long)o->max_size);
     if (rc == CAIRN_OK)
         rc = cairn__buf_printf(out, "a=path:%s\r\n", o->path);
     if (rc == CAIRN_OK && o->setup != CAIRN_SDP_SETUP_NONE)

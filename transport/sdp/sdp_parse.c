@@ -41,8 +41,7 @@ bool cairn_sdp_str_ieq(cairn_sdp_str s, const char *lit)
     return s.len == n && (n == 0 || sdp__strncasecmp(s.p, lit, n) == 0);
 }
 
-size_t sdp__fields(cairn_sdp_str s, cairn_sdp_str *f, size_t max,
-                   bool rest_last)
+size_t sdp__fields(cairn_sdp_str s, cairn_sdp_str *f, size_t max, bool rest_last)
 {
     size_t n = 0, i = 0;
     while (n < max) {
@@ -117,8 +116,7 @@ static cairn_status check_connection(cairn_sdp_str v)
     return CAIRN_OK;
 }
 
-static cairn_status check_line(cairn_sdp *s, const cairn_sdp_limits *l,
-                               sdp__line *ln)
+static cairn_status check_line(cairn_sdp *s, const cairn_sdp_limits *l, sdp__line *ln)
 {
     cairn_sdp_str f[6];
     switch (ln->type) {
@@ -151,9 +149,8 @@ static cairn_status check_line(cairn_sdp *s, const cairn_sdp_limits *l,
     }
 }
 
-cairn_status cairn_sdp_parse(const cairn_context *ctx,
-                             const cairn_sdp_limits *lim, const uint8_t *data,
-                             size_t len, cairn_sdp **out)
+cairn_status cairn_sdp_parse(const cairn_context *ctx, const cairn_sdp_limits *lim,
+                             const uint8_t *data, size_t len, cairn_sdp **out)
 {
     cairn_sdp_limits l;
     cairn_sdp *s;
@@ -210,8 +207,7 @@ cairn_status cairn_sdp_parse(const cairn_context *ctx,
         }
         if (n == 0 && pos >= len)
             break; /* trailing blank line tolerated */
-        if (memchr(line, '\r', n) || n < 2 || line[1] != '=' ||
-            line[0] < 'a' || line[0] > 'z') {
+        if (memchr(line, '\r', n) || n < 2 || line[1] != '=' || line[0] < 'a' || line[0] > 'z') {
             rc = CAIRN_ERR_DECODE;
             break;
         }
@@ -270,8 +266,8 @@ const cairn_sdp_media *cairn_sdp_media_at(const cairn_sdp *s, size_t i)
     return s && i < s->nmedia ? &s->media[i] : NULL;
 }
 
-static cairn_status find_c(const cairn_sdp *s, size_t media,
-                           cairn_sdp_str *addrtype, cairn_sdp_str *addr)
+static cairn_status find_c(const cairn_sdp *s, size_t media, cairn_sdp_str *addrtype,
+                           cairn_sdp_str *addr)
 {
     size_t i;
     for (i = 0; i < s->nlines; i++) {
@@ -288,8 +284,8 @@ static cairn_status find_c(const cairn_sdp *s, size_t media,
     return CAIRN_ERR_NOT_FOUND;
 }
 
-cairn_status cairn_sdp_connection(const cairn_sdp *s, size_t media,
-                                  cairn_sdp_str *addrtype, cairn_sdp_str *addr)
+cairn_status cairn_sdp_connection(const cairn_sdp *s, size_t media, cairn_sdp_str *addrtype,
+                                  cairn_sdp_str *addr)
 {
     if (s == NULL)
         return CAIRN_ERR_INVALID_ARG;
@@ -298,8 +294,8 @@ cairn_status cairn_sdp_connection(const cairn_sdp *s, size_t media,
     return find_c(s, CAIRN_SDP_SESSION, addrtype, addr);
 }
 
-cairn_status cairn_sdp_attr(const cairn_sdp *s, size_t media, const char *name,
-                            size_t nth, cairn_sdp_str *value)
+cairn_status cairn_sdp_attr(const cairn_sdp *s, size_t media, const char *name, size_t nth,
+                            cairn_sdp_str *value)
 {
     size_t i, nl;
     if (s == NULL || name == NULL)
@@ -326,8 +322,8 @@ cairn_status cairn_sdp_attr(const cairn_sdp *s, size_t media, const char *name,
     return CAIRN_ERR_NOT_FOUND;
 }
 
-cairn_status cairn_sdp_line_at(const cairn_sdp *s, size_t i, char *type,
-                               cairn_sdp_str *value, size_t *media)
+cairn_status cairn_sdp_line_at(const cairn_sdp *s, size_t i, char *type, cairn_sdp_str *value,
+                               size_t *media)
 {
     if (s == NULL || i >= s->nlines)
         return CAIRN_ERR_NOT_FOUND;

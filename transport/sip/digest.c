@@ -31,8 +31,8 @@ static size_t hex_len(cairn_sip_digest_alg alg)
 }
 
 /* out = hex(H(parts joined by ':')). */
-static cairn_status hhex(cairn_sip_digest_alg alg, const char *const *s,
-                         size_t n, char out[CAIRN_SIP_DIGEST_HEX])
+static cairn_status hhex(cairn_sip_digest_alg alg, const char *const *s, size_t n,
+                         char out[CAIRN_SIP_DIGEST_HEX])
 {
     cairn_sip_str parts[16];
     uint8_t h[SIP__HASH_MAX];
@@ -51,24 +51,19 @@ static cairn_status hhex(cairn_sip_digest_alg alg, const char *const *s,
     return rc;
 }
 
-cairn_status cairn_sip_digest_ha1(cairn_sip_digest_alg alg,
-                                  const char *username, const char *realm,
-                                  const char *password,
-                                  char out[CAIRN_SIP_DIGEST_HEX])
+cairn_status cairn_sip_digest_ha1(cairn_sip_digest_alg alg, const char *username, const char *realm,
+                                  const char *password, char out[CAIRN_SIP_DIGEST_HEX])
 {
     const char *p[3] = {username, realm, password};
-    if (!username || !realm || !password || !out ||
-        cairn_sip_digest_alg_name(alg) == NULL)
+    if (!username || !realm || !password || !out || cairn_sip_digest_alg_name(alg) == NULL)
         return CAIRN_ERR_INVALID_ARG;
     return hhex(alg, p, 3, out);
 }
 
 /* response from HA1; qop NULL gives the RFC 2069 form. */
-static cairn_status response(cairn_sip_digest_alg alg, const char *ha1,
-                             const char *nonce, const char *nc,
-                             const char *cnonce, const char *qop,
-                             const char *method, const char *uri,
-                             char out[CAIRN_SIP_DIGEST_HEX])
+static cairn_status response(cairn_sip_digest_alg alg, const char *ha1, const char *nonce,
+                             const char *nc, const char *cnonce, const char *qop,
+                             const char *method, const char *uri, char out[CAIRN_SIP_DIGEST_HEX])
 {
     char ha2[CAIRN_SIP_DIGEST_HEX];
     const char *a2[2] = {method, uri};
@@ -90,23 +85,19 @@ static bool plain(const char *s)
     return s != NULL && strpbrk(s, "\r\n\"\\") == NULL;
 }
 
-cairn_status cairn_sip_digest_authorize(const cairn_context *ctx,
-                                        const cairn_sip_challenge *ch,
-                                        const char *username,
-                                        const char *password,
-                                        const char *method, const char *uri,
-                                        const char *cnonce, uint32_t nc,
-                                        cairn__buf *out)
+cairn_status cairn_sip_digest_authorize(const cairn_context *ctx, const cairn_sip_challenge *ch,
+                                        const char *username, const char *password,
+                                        const char *method, const char *uri, const char *cnonce,
+                                        uint32_t nc, cairn__buf *out)
 {
     char ha1[CAIRN_SIP_DIGEST_HEX], resp[CAIRN_SIP_DIGEST_HEX];
     char rnd_cnonce[33] = "", ncs[9] = "";
     size_t mark;
     cairn_status rc;
 
-    if (ch == NULL || out == NULL || !plain(username) || password == NULL ||
-        method == NULL || *method == 0 || !plain(method) || !plain(uri) ||
-        !plain(ch->realm) || !plain(ch->nonce) || !plain(ch->opaque) ||
-        cairn_sip_digest_alg_name(ch->alg) == NULL)
+    if (ch == NULL || out == NULL || !plain(username) || password == NULL || method == NULL ||
+        *method == 0 || !plain(method) || !plain(uri) || !plain(ch->realm) || !plain(ch->nonce) ||
+        !plain(ch->opaque) || cairn_sip_digest_alg_name(ch->alg) == NULL)
         return CAIRN_ERR_INVALID_ARG;
     if (ch->qop_auth) {
         if (nc == 0)
@@ -127,8 +118,8 @@ cairn_status cairn_sip_digest_authorize(const cairn_context *ctx,
     }
     rc = cairn_sip_digest_ha1(ch->alg, username, ch->realm, password, ha1);
     if (rc == CAIRN_OK)
-        rc = response(ch->alg, ha1, ch->nonce, ncs, cnonce,
-                      ch->qop_auth ? "auth" : NULL, method, uri, resp);
+        rc = response(ch->alg, ha1, ch->nonce, ncs, cnonce, ch->qop_auth ? "auth" : NULL, method,
+                      uri, resp);
     cairn__wipe(ha1, sizeof(ha1));
     if (rc != CAIRN_OK)
         return rc;
@@ -140,8 +131,7 @@ cairn_status cairn_sip_digest_authorize(const cairn_context *ctx,
                            username, ch->realm, ch->nonce, uri, resp,
                            cairn_sip_digest_alg_name(ch->alg));
     if (rc == CAIRN_OK && ch->qop_auth)
-        rc = cairn__buf_printf(out, ", cnonce=\"%s\", qop=auth, nc=%s",
-                               cnonce, ncs);
+        rc = cairn__buf_printf(out, ", cnonce=\"%s\", qop=auth, nc=%s", cnonce, ncs);
     if (rc == CAIRN_OK && ch->opaque[0])
         rc = cairn__buf_printf(out, ", opaque=\"%s\"", ch->opaque);
     if (rc != CAIRN_OK) {
@@ -152,10 +142,8 @@ cairn_status cairn_sip_digest_authorize(const cairn_context *ctx,
     return rc;
 }
 
-cairn_status cairn_sip_digest_challenge_format(cairn__buf *out,
-                                               cairn_sip_digest_alg alg,
-                                               const char *realm,
-                                               const char *nonce,
+cairn_status cairn_sip_digest_challenge_format(cairn__buf *out, cairn_sip_digest_alg alg,
+                                               const char *realm, const char *nonce,
                                                const char *opaque, bool stale)
 {
     size_t mark;
@@ -164,14 +152,12 @@ cairn_status cairn_sip_digest_challenge_format(cairn__buf *out,
         (opaque && !plain(opaque)) || cairn_sip_digest_alg_name(alg) == NULL)
         return CAIRN_ERR_INVALID_ARG;
     mark = out->len;
-    rc = cairn__buf_printf(out, "Digest realm=\"%s\", nonce=\"%s\"", realm,
-                           nonce);
+    rc = cairn__buf_printf(out, "Digest realm=\"%s\", nonce=\"%s\"", realm, nonce);
     if (rc == CAIRN_OK && opaque && *opaque)
         rc = cairn__buf_printf(out, ", opaque=\"%s\"", opaque);
     if (rc == CAIRN_OK)
         rc = cairn__buf_printf(out, ", algorithm=%s, qop=\"auth\"%s",
-                               cairn_sip_digest_alg_name(alg),
-                               stale ? ", stale=true" : "");
+                               cairn_sip_digest_alg_name(alg), stale ? ", stale=true" : "");
     if (rc != CAIRN_OK) {
         out->len = mark;
         if (out->data)
@@ -180,10 +166,8 @@ cairn_status cairn_sip_digest_challenge_format(cairn__buf *out,
     return rc;
 }
 
-cairn_status cairn_sip_digest_verify(const cairn_sip_credentials *cr,
-                                     const char *method,
-                                     const char *expected_realm,
-                                     const char *expected_nonce,
+cairn_status cairn_sip_digest_verify(const cairn_sip_credentials *cr, const char *method,
+                                     const char *expected_realm, const char *expected_nonce,
                                      const char *ha1_hex)
 {
     char expect[CAIRN_SIP_DIGEST_HEX], ha1[CAIRN_SIP_DIGEST_HEX];
@@ -191,26 +175,21 @@ cairn_status cairn_sip_digest_verify(const cairn_sip_credentials *cr,
     cairn_status rc;
     int diff;
 
-    if (cr == NULL || method == NULL || expected_realm == NULL ||
-        expected_nonce == NULL || ha1_hex == NULL ||
-        cairn_sip_digest_alg_name(cr->alg) == NULL)
+    if (cr == NULL || method == NULL || expected_realm == NULL || expected_nonce == NULL ||
+        ha1_hex == NULL || cairn_sip_digest_alg_name(cr->alg) == NULL)
         return CAIRN_ERR_INVALID_ARG;
     hl = hex_len(cr->alg);
     if (strlen(ha1_hex) != hl)
         return CAIRN_ERR_INVALID_ARG;
     /* Lowercase the stored HA1 so either case hashes the same. */
     for (i = 0; i <= hl; i++)
-        ha1[i] = (char)(ha1_hex[i] >= 'A' && ha1_hex[i] <= 'F'
-                            ? ha1_hex[i] + 32
-                            : ha1_hex[i]);
-    if (strcmp(cr->realm, expected_realm) != 0 ||
-        strcmp(cr->nonce, expected_nonce) != 0 ||
+        ha1[i] = (char)(ha1_hex[i] >= 'A' && ha1_hex[i] <= 'F' ? ha1_hex[i] + 32 : ha1_hex[i]);
+    if (strcmp(cr->realm, expected_realm) != 0 || strcmp(cr->nonce, expected_nonce) != 0 ||
         strcmp(cr->qop, "auth") != 0 || strlen(cr->response) != hl) {
         cairn__wipe(ha1, sizeof(ha1));
         return CAIRN_ERR_AUTH;
     }
-    rc = response(cr->alg, ha1, cr->nonce, cr->nc, cr->cnonce, "auth", method,
-                  cr->uri, expect);
+    rc = response(cr->alg, ha1, cr->nonce, cr->nc, cr->cnonce, "auth", method, cr->uri, expect);
     cairn__wipe(ha1, sizeof(ha1));
     if (rc != CAIRN_OK)
         return rc;

@@ -14,7 +14,7 @@
 /* Hashes the concatenation of parts[0..n) with alg into out; *out_len is
  * 16 (MD5) or 32 (SHA-256). CAIRN_ERR_INVALID_ARG for an unknown alg,
  * CAIRN_ERR_CRYPTO when the provider fails. */
-cairn_status sip__hash(cairn_sip_digest_alg alg, const cairn_sip_str *parts,
-                       size_t n, uint8_t out[SIP__HASH_MAX], size_t *out_len);
+cairn_status sip__hash(cairn_sip_digest_alg alg, const cairn_sip_str *parts, size_t n,
+                       uint8_t out[SIP__HASH_MAX], size_t *out_len);
 
 #endif

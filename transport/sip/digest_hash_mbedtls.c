@@ -6,8 +6,8 @@
 
 #include "digest_hash.h"
 
-cairn_status sip__hash(cairn_sip_digest_alg alg, const cairn_sip_str *parts,
-                       size_t n, uint8_t out[SIP__HASH_MAX], size_t *out_len)
+cairn_status sip__hash(cairn_sip_digest_alg alg, const cairn_sip_str *parts, size_t n,
+                       uint8_t out[SIP__HASH_MAX], size_t *out_len)
 {
     const mbedtls_md_info_t *info;
     mbedtls_md_context_t c;
@@ -28,8 +28,7 @@ cairn_status sip__hash(cairn_sip_digest_alg alg, const cairn_sip_str *parts,
         rc = mbedtls_md_starts(&c);
     for (i = 0; rc == 0 && i < n; i++)
         if (parts[i].len)
-            rc = mbedtls_md_update(&c, (const unsigned char *)parts[i].p,
-                                   parts[i].len);
+            rc = mbedtls_md_update(&c, (const unsigned char *)parts[i].p, parts[i].len);
     if (rc == 0)
         rc = mbedtls_md_finish(&c, out);
     mbedtls_md_free(&c);

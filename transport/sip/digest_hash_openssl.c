@@ -6,8 +6,8 @@
 
 #include "digest_hash.h"
 
-cairn_status sip__hash(cairn_sip_digest_alg alg, const cairn_sip_str *parts,
-                       size_t n, uint8_t out[SIP__HASH_MAX], size_t *out_len)
+cairn_status sip__hash(cairn_sip_digest_alg alg, const cairn_sip_str *parts, size_t n,
+                       uint8_t out[SIP__HASH_MAX], size_t *out_len)
 {
     const EVP_MD *md;
     EVP_MD_CTX *c;

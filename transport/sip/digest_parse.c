@@ -147,8 +147,7 @@ static bool list_has_auth(cairn_sip_str v)
     return false;
 }
 
-cairn_status cairn_sip_challenge_parse(const char *s, size_t len,
-                                       cairn_sip_challenge *out)
+cairn_status cairn_sip_challenge_parse(const char *s, size_t len, cairn_sip_challenge *out)
 {
     cairn_sip_challenge ch;
     cairn_sip_str cur;
@@ -198,8 +197,7 @@ cairn_status cairn_sip_challenge_parse(const char *s, size_t len,
     return CAIRN_OK;
 }
 
-cairn_status cairn_sip_msg_challenge(const cairn_sip_msg *m,
-                                     const char *header,
+cairn_status cairn_sip_msg_challenge(const cairn_sip_msg *m, const char *header,
                                      cairn_sip_challenge *out)
 {
     size_t i, n = cairn_sip_msg_header_count(m, header);
@@ -220,8 +218,7 @@ static bool is_hex(const char *s, size_t n)
     return true;
 }
 
-cairn_status cairn_sip_credentials_parse(const char *s, size_t len,
-                                         cairn_sip_credentials *out)
+cairn_status cairn_sip_credentials_parse(const char *s, size_t len, cairn_sip_credentials *out)
 {
     cairn_sip_credentials cr;
     cairn_sip_str cur;

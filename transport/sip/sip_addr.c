@@ -46,22 +46,20 @@ static bool parse_port(const char *p, size_t n, uint16_t *port)
 
 static bool host_char(unsigned char c)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-           (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '.' || c == '_';
 }
 
 /* host [":" port]; host is a name, IPv4 or "[" IPv6 "]". */
-static cairn_status hostport(const char *p, size_t n, cairn_sip_str *host,
-                             uint16_t *port)
+static cairn_status hostport(const char *p, size_t n, cairn_sip_str *host, uint16_t *port)
 {
     size_t i = 0;
     *port = 0;
     if (n && p[0] == '[') {
         while (i < n && p[i] != ']') {
             unsigned char c = (unsigned char)p[i];
-            if (i > 0 && !(c == ':' || c == '.' ||
-                           (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
-                           (c >= 'A' && c <= 'F')))
+            if (i > 0 && !(c == ':' || c == '.' || (c >= '0' && c <= '9') ||
+                           (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')))
                 return CAIRN_ERR_DECODE;
             i++;
         }
@@ -86,8 +84,7 @@ static bool no_ctl_or_space(const char *p, size_t n)
 {
     size_t i;
     for (i = 0; i < n; i++)
-        if ((unsigned char)p[i] <= ' ' || p[i] == 0x7f || p[i] == '<' ||
-            p[i] == '>' || p[i] == '"')
+        if ((unsigned char)p[i] <= ' ' || p[i] == 0x7f || p[i] == '<' || p[i] == '>' || p[i] == '"')
             return false;
     return true;
 }
@@ -170,8 +167,7 @@ cairn_status cairn_sip_uri_parse(const char *s, size_t len, cairn_sip_uri *out)
     return CAIRN_OK;
 }
 
-cairn_status cairn_sip_addr_parse(const char *s, size_t len, bool allow_star,
-                                  cairn_sip_addr *out)
+cairn_status cairn_sip_addr_parse(const char *s, size_t len, bool allow_star, cairn_sip_addr *out)
 {
     cairn_sip_addr a;
     const char *p = s, *lt, *gt, *e;
@@ -246,15 +242,14 @@ params:
     return CAIRN_OK;
 }
 
-cairn_status cairn_sip_addr_format(cairn__buf *out, const char *display,
-                                   const char *uri, const char *tag)
+cairn_status cairn_sip_addr_format(cairn__buf *out, const char *display, const char *uri,
+                                   const char *tag)
 {
     cairn_sip_uri u;
     size_t mark, i;
     cairn_status rc = CAIRN_OK;
 
-    if (out == NULL || uri == NULL ||
-        cairn_sip_uri_parse(uri, strlen(uri), &u) != CAIRN_OK)
+    if (out == NULL || uri == NULL || cairn_sip_uri_parse(uri, strlen(uri), &u) != CAIRN_OK)
         return CAIRN_ERR_INVALID_ARG;
     if (display && strpbrk(display, "\r\n"))
         return CAIRN_ERR_INVALID_ARG;
@@ -326,8 +321,8 @@ cairn_status cairn_sip_via_parse(const char *s, size_t len, cairn_sip_via *out)
             p++;
         }
     }
-    if (plen[0] != 3 || sip__strncasecmp(part[0], "SIP", 3) != 0 ||
-        plen[1] != 3 || memcmp(part[1], "2.0", 3) != 0)
+    if (plen[0] != 3 || sip__strncasecmp(part[0], "SIP", 3) != 0 || plen[1] != 3 ||
+        memcmp(part[1], "2.0", 3) != 0)
         return CAIRN_ERR_VERSION;
     v.transport = sl(part[2], plen[2]);
     i = 0;
@@ -356,8 +351,7 @@ cairn_status cairn_sip_via_parse(const char *s, size_t len, cairn_sip_via *out)
     return CAIRN_OK;
 }
 
-cairn_status cairn_sip_cseq_parse(const char *s, size_t len, uint32_t *num,
-                                  cairn_sip_str *method)
+cairn_status cairn_sip_cseq_parse(const char *s, size_t len, uint32_t *num, cairn_sip_str *method)
 {
     const char *p = s;
     size_t n = len, i = 0;
@@ -387,8 +381,7 @@ cairn_status cairn_sip_cseq_parse(const char *s, size_t len, uint32_t *num,
     return CAIRN_OK;
 }
 
-cairn_status cairn_sip_msg_via(const cairn_sip_msg *m, size_t idx,
-                               cairn_sip_via *out)
+cairn_status cairn_sip_msg_via(const cairn_sip_msg *m, size_t idx, cairn_sip_via *out)
 {
     const char *v = cairn_sip_msg_header(m, "Via", idx);
     if (v == NULL)
@@ -396,8 +389,8 @@ cairn_status cairn_sip_msg_via(const cairn_sip_msg *m, size_t idx,
     return cairn_sip_via_parse(v, strlen(v), out);
 }
 
-cairn_status cairn_sip_msg_addr(const cairn_sip_msg *m, const char *name,
-                                size_t idx, cairn_sip_addr *out)
+cairn_status cairn_sip_msg_addr(const cairn_sip_msg *m, const char *name, size_t idx,
+                                cairn_sip_addr *out)
 {
     const char *v = cairn_sip_msg_header(m, name, idx);
     if (v == NULL)
@@ -405,8 +398,7 @@ cairn_status cairn_sip_msg_addr(const cairn_sip_msg *m, const char *name,
     return cairn_sip_addr_parse(v, strlen(v), true, out);
 }
 
-cairn_status cairn_sip_msg_cseq(const cairn_sip_msg *m, uint32_t *num,
-                                cairn_sip_str *method)
+cairn_status cairn_sip_msg_cseq(const cairn_sip_msg *m, uint32_t *num, cairn_sip_str *method)
 {
     const char *v = cairn_sip_msg_header(m, "CSeq", 0);
     if (v == NULL)
@@ -414,8 +406,7 @@ cairn_status cairn_sip_msg_cseq(const cairn_sip_msg *m, uint32_t *num,
     return cairn_sip_cseq_parse(v, strlen(v), num, method);
 }
 
-cairn_status cairn_sip_msg_tag(const cairn_sip_msg *m, const char *name,
-                               cairn_sip_str *tag)
+cairn_status cairn_sip_msg_tag(const cairn_sip_msg *m, const char *name, cairn_sip_str *tag)
 {
     cairn_sip_addr a;
     cairn_status rc = cairn_sip_msg_addr(m, name, 0, &a);
@@ -427,8 +418,7 @@ cairn_status cairn_sip_msg_tag(const cairn_sip_msg *m, const char *name,
     return rc == CAIRN_ERR_NOT_FOUND ? CAIRN_OK : rc;
 }
 
-cairn_status cairn_sip_msg_uint(const cairn_sip_msg *m, const char *name,
-                                uint32_t *out)
+cairn_status cairn_sip_msg_uint(const cairn_sip_msg *m, const char *name, uint32_t *out)
 {
     const char *v = cairn_sip_msg_header(m, name, 0);
     uint64_t x = 0;
@@ -459,15 +449,13 @@ static cairn_status random_hex(const cairn_context *ctx, char *out, size_t n)
     return CAIRN_OK;
 }
 
-cairn_status cairn_sip_branch_new(const cairn_context *ctx,
-                                  char out[CAIRN_SIP_BRANCH_SIZE])
+cairn_status cairn_sip_branch_new(const cairn_context *ctx, char out[CAIRN_SIP_BRANCH_SIZE])
 {
     memcpy(out, "z9hG4bK", 7);
     return random_hex(ctx, out + 7, CAIRN_SIP_BRANCH_SIZE - 7);
 }
 
-cairn_status cairn_sip_token_new(const cairn_context *ctx,
-                                 char out[CAIRN_SIP_TOKEN_SIZE])
+cairn_status cairn_sip_token_new(const cairn_context *ctx, char out[CAIRN_SIP_TOKEN_SIZE])
 {
     return random_hex(ctx, out, CAIRN_SIP_TOKEN_SIZE);
 }

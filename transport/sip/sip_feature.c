@@ -17,16 +17,12 @@ typedef struct {
 } feature_def;
 
 static const feature_def g_features[] = {
-    {CAIRN_SIP_FEATURE_CPM_SESSION, false,
-     "urn:urn-7:3gpp-service.ims.icsi.oma.cpm.session"},
-    {CAIRN_SIP_FEATURE_CPM_MSG, false,
-     "urn:urn-7:3gpp-service.ims.icsi.oma.cpm.msg"},
-    {CAIRN_SIP_FEATURE_CPM_LARGEMSG, false,
-     "urn:urn-7:3gpp-service.ims.icsi.oma.cpm.largemsg"},
+    {CAIRN_SIP_FEATURE_CPM_SESSION, false, "urn:urn-7:3gpp-service.ims.icsi.oma.cpm.session"},
+    {CAIRN_SIP_FEATURE_CPM_MSG, false, "urn:urn-7:3gpp-service.ims.icsi.oma.cpm.msg"},
+    {CAIRN_SIP_FEATURE_CPM_LARGEMSG, false, "urn:urn-7:3gpp-service.ims.icsi.oma.cpm.largemsg"},
     {CAIRN_SIP_FEATURE_CPM_FILETRANSFER, false,
      "urn:urn-7:3gpp-service.ims.icsi.oma.cpm.filetransfer"},
-    {CAIRN_SIP_FEATURE_FTHTTP, true,
-     "urn:urn-7:3gpp-application.ims.iari.rcs.fthttp"},
+    {CAIRN_SIP_FEATURE_FTHTTP, true, "urn:urn-7:3gpp-application.ims.iari.rcs.fthttp"},
 };
 
 #define URN_MAX 96
@@ -62,13 +58,11 @@ unsigned cairn_sip_feature_from_urn(cairn_sip_str urn)
         p++;
         len--;
     }
-    while (len && (sip__is_ws((unsigned char)p[len - 1]) || p[len - 1] == '"' ||
-                   p[len - 1] == '>'))
+    while (len && (sip__is_ws((unsigned char)p[len - 1]) || p[len - 1] == '"' || p[len - 1] == '>'))
         len--;
     for (i = 0; i < len; i++) {
         char c = p[i];
-        if (c == '%' && i + 2 < len &&
-            hexval(p[i + 1]) >= 0 && hexval(p[i + 2]) >= 0) {
+        if (c == '%' && i + 2 < len && hexval(p[i + 1]) >= 0 && hexval(p[i + 2]) >= 0) {
             c = (char)(hexval(p[i + 1]) * 16 + hexval(p[i + 2]));
             i += 2;
         }
@@ -77,8 +71,7 @@ unsigned cairn_sip_feature_from_urn(cairn_sip_str urn)
         dec[n++] = c;
     }
     for (i = 0; i < CAIRN_ARRAY_LEN(g_features); i++)
-        if (strlen(g_features[i].urn) == n &&
-            sip__strncasecmp(g_features[i].urn, dec, n) == 0)
+        if (strlen(g_features[i].urn) == n && sip__strncasecmp(g_features[i].urn, dec, n) == 0)
             return g_features[i].bit;
     return 0;
 }
@@ -104,8 +97,7 @@ static bool is_feature_tag(cairn_sip_str name)
         name.p++;
         name.len--;
     }
-    return cairn_sip_str_ieq(name, "g.3gpp.icsi-ref") ||
-           cairn_sip_str_ieq(name, "g.3gpp.iari-ref");
+    return cairn_sip_str_ieq(name, "g.3gpp.icsi-ref") || cairn_sip_str_ieq(name, "g.3gpp.iari-ref");
 }
 
 unsigned cairn_sip_features_from_params(cairn_sip_str params)
@@ -155,13 +147,11 @@ static cairn_status write_tag(cairn__buf *out, unsigned features, bool iari)
         const char *u;
         if (!(features & g_features[i].bit) || g_features[i].iari != iari)
             continue;
-        rc = cairn__buf_append_str(out, first ? (iari ? ";+g.3gpp.iari-ref=\""
-                                                      : ";+g.3gpp.icsi-ref=\"")
-                                              : ",");
+        rc = cairn__buf_append_str(
+            out, first ? (iari ? ";+g.3gpp.iari-ref=\"" : ";+g.3gpp.icsi-ref=\"") : ",");
         first = false;
         for (u = g_features[i].urn; rc == CAIRN_OK && *u; u++)
-            rc = *u == ':' ? cairn__buf_append(out, "%3A", 3)
-                           : cairn__buf_append(out, u, 1);
+            rc = *u == ':' ? cairn__buf_append(out, "%3A", 3) : cairn__buf_append(out, u, 1);
     }
     if (rc == CAIRN_OK && !first)
         rc = cairn__buf_append(out, "\"", 1);

@@ -56,9 +56,8 @@ static bool is_safe_text(const char *s)
     return s != NULL && strpbrk(s, "\r\n") == NULL;
 }
 
-cairn_status cairn_sip_msg_new_request(const cairn_context *ctx,
-                                       const char *method, const char *uri,
-                                       cairn_sip_msg **out)
+cairn_status cairn_sip_msg_new_request(const cairn_context *ctx, const char *method,
+                                       const char *uri, cairn_sip_msg **out)
 {
     cairn_sip_msg *m;
     const char *p;
@@ -93,24 +92,44 @@ static const char *default_reason(int status)
         int code;
         const char *text;
     } t[] = {
-        {100, "Trying"}, {180, "Ringing"}, {181, "Call Is Being Forwarded"},
-        {182, "Queued"}, {183, "Session Progress"}, {200, "OK"},
-        {202, "Accepted"}, {301, "Moved Permanently"},
-        {302, "Moved Temporarily"}, {400, "Bad Request"},
-        {401, "Unauthorized"}, {403, "Forbidden"}, {404, "Not Found"},
-        {405, "Method Not Allowed"}, {406, "Not Acceptable"},
-        {407, "Proxy Authentication Required"}, {408, "Request Timeout"},
-        {413, "Request Entity Too Large"}, {415, "Unsupported Media Type"},
-        {420, "Bad Extension"}, {423, "Interval Too Brief"},
+        {100, "Trying"},
+        {180, "Ringing"},
+        {181, "Call Is Being Forwarded"},
+        {182, "Queued"},
+        {183, "Session Progress"},
+        {200, "OK"},
+        {202, "Accepted"},
+        {301, "Moved Permanently"},
+        {302, "Moved Temporarily"},
+        {400, "Bad Request"},
+        {401, "Unauthorized"},
+        {403, "Forbidden"},
+        {404, "Not Found"},
+        {405, "Method Not Allowed"},
+        {406, "Not Acceptable"},
+        {407, "Proxy Authentication Required"},
+        {408, "Request Timeout"},
+        {413, "Request Entity Too Large"},
+        {415, "Unsupported Media Type"},
+        {420, "Bad Extension"},
+        {423, "Interval Too Brief"},
         {480, "Temporarily Unavailable"},
-        {481, "Call/Transaction Does Not Exist"}, {482, "Loop Detected"},
-        {483, "Too Many Hops"}, {486, "Busy Here"},
-        {487, "Request Terminated"}, {488, "Not Acceptable Here"},
-        {500, "Server Internal Error"}, {501, "Not Implemented"},
-        {503, "Service Unavailable"}, {504, "Server Time-out"},
-        {505, "Version Not Supported"}, {513, "Message Too Large"},
-        {600, "Busy Everywhere"}, {603, "Decline"},
-        {604, "Does Not Exist Anywhere"}, {606, "Not Acceptable"},
+        {481, "Call/Transaction Does Not Exist"},
+        {482, "Loop Detected"},
+        {483, "Too Many Hops"},
+        {486, "Busy Here"},
+        {487, "Request Terminated"},
+        {488, "Not Acceptable Here"},
+        {500, "Server Internal Error"},
+        {501, "Not Implemented"},
+        {503, "Service Unavailable"},
+        {504, "Server Time-out"},
+        {505, "Version Not Supported"},
+        {513, "Message Too Large"},
+        {600, "Busy Everywhere"},
+        {603, "Decline"},
+        {604, "Does Not Exist Anywhere"},
+        {606, "Not Acceptable"},
     };
     size_t i;
     for (i = 0; i < CAIRN_ARRAY_LEN(t); i++)
@@ -119,8 +138,7 @@ static const char *default_reason(int status)
     return "Unknown";
 }
 
-cairn_status cairn_sip_msg_new_response(const cairn_context *ctx, int status,
-                                        const char *reason,
+cairn_status cairn_sip_msg_new_response(const cairn_context *ctx, int status, const char *reason,
                                         cairn_sip_msg **out)
 {
     cairn_sip_msg *m;
@@ -168,9 +186,8 @@ static cairn_status grow(cairn_sip_msg *m)
 }
 
 /* Builds one entry; a known header gets its canonical spelling. */
-static cairn_status make_entry(const cairn_context *ctx, const char *name,
-                               size_t nlen, int known, const char *value,
-                               size_t vlen, sip__hdr *e)
+static cairn_status make_entry(const cairn_context *ctx, const char *name, size_t nlen, int known,
+                               const char *value, size_t vlen, sip__hdr *e)
 {
     const char *canon = sip__header_name(known);
     char *blk;
@@ -197,9 +214,8 @@ static cairn_status make_entry(const cairn_context *ctx, const char *name,
     return CAIRN_OK;
 }
 
-static cairn_status insert_at(cairn_sip_msg *m, size_t pos, const char *name,
-                              size_t nlen, int known, const char *value,
-                              size_t vlen)
+static cairn_status insert_at(cairn_sip_msg *m, size_t pos, const char *name, size_t nlen,
+                              int known, const char *value, size_t vlen)
 {
     sip__hdr e;
     cairn_status rc = grow(m);
@@ -214,44 +230,38 @@ static cairn_status insert_at(cairn_sip_msg *m, size_t pos, const char *name,
     return CAIRN_OK;
 }
 
-cairn_status sip__msg_push(cairn_sip_msg *m, const char *name, size_t nlen,
-                           int known, const char *value, size_t vlen)
+cairn_status sip__msg_push(cairn_sip_msg *m, const char *name, size_t nlen, int known,
+                           const char *value, size_t vlen)
 {
     return insert_at(m, m->nhdrs, name, nlen, known, value, vlen);
 }
 
 /* Whether entry e has the name (known index or, for unknown names, a
  * case-insensitive text match). */
-static bool entry_is(const sip__hdr *e, const char *name, size_t nlen,
-                     int known)
+static bool entry_is(const sip__hdr *e, const char *name, size_t nlen, int known)
 {
     if (known >= 0)
         return e->known == known;
-    return e->known < 0 && strlen(e->name) == nlen &&
-           sip__strncasecmp(e->name, name, nlen) == 0;
+    return e->known < 0 && strlen(e->name) == nlen && sip__strncasecmp(e->name, name, nlen) == 0;
 }
 
-static cairn_status check_args(const cairn_sip_msg *m, const char *name,
-                               const char *value)
+static cairn_status check_args(const cairn_sip_msg *m, const char *name, const char *value)
 {
     if (m == NULL || !is_token(name) || !is_safe_text(value))
         return CAIRN_ERR_INVALID_ARG;
     return CAIRN_OK;
 }
 
-cairn_status cairn_sip_msg_header_add(cairn_sip_msg *m, const char *name,
-                                      const char *value)
+cairn_status cairn_sip_msg_header_add(cairn_sip_msg *m, const char *name, const char *value)
 {
     cairn_status rc = check_args(m, name, value);
     if (rc != CAIRN_OK)
         return rc;
-    return sip__msg_push(m, name, strlen(name),
-                         sip__header_index(name, strlen(name)), value,
+    return sip__msg_push(m, name, strlen(name), sip__header_index(name, strlen(name)), value,
                          strlen(value));
 }
 
-cairn_status cairn_sip_msg_header_addf(cairn_sip_msg *m, const char *name,
-                                       const char *fmt, ...)
+cairn_status cairn_sip_msg_header_addf(cairn_sip_msg *m, const char *name, const char *fmt, ...)
 {
     char tmp[8193];
     va_list ap;
@@ -268,8 +278,7 @@ cairn_status cairn_sip_msg_header_addf(cairn_sip_msg *m, const char *name,
     return cairn_sip_msg_header_add(m, name, tmp);
 }
 
-cairn_status cairn_sip_msg_header_prepend(cairn_sip_msg *m, const char *name,
-                                          const char *value)
+cairn_status cairn_sip_msg_header_prepend(cairn_sip_msg *m, const char *name, const char *value)
 {
     size_t i, nlen;
     int known;
@@ -306,8 +315,7 @@ size_t cairn_sip_msg_header_remove(cairn_sip_msg *m, const char *name)
     return removed;
 }
 
-cairn_status cairn_sip_msg_header_remove_at(cairn_sip_msg *m, const char *name,
-                                            size_t idx)
+cairn_status cairn_sip_msg_header_remove_at(cairn_sip_msg *m, const char *name, size_t idx)
 {
     size_t i, nlen;
     int known;
@@ -320,8 +328,7 @@ cairn_status cairn_sip_msg_header_remove_at(cairn_sip_msg *m, const char *name,
             continue;
         if (idx-- == 0) {
             cairn__free(m->ctx, m->hdrs[i].name);
-            memmove(m->hdrs + i, m->hdrs + i + 1,
-                    (m->nhdrs - i - 1) * sizeof(*m->hdrs));
+            memmove(m->hdrs + i, m->hdrs + i + 1, (m->nhdrs - i - 1) * sizeof(*m->hdrs));
             m->nhdrs--;
             return CAIRN_OK;
         }
@@ -329,8 +336,7 @@ cairn_status cairn_sip_msg_header_remove_at(cairn_sip_msg *m, const char *name,
     return CAIRN_ERR_NOT_FOUND;
 }
 
-cairn_status cairn_sip_msg_header_set(cairn_sip_msg *m, const char *name,
-                                      const char *value)
+cairn_status cairn_sip_msg_header_set(cairn_sip_msg *m, const char *name, const char *value)
 {
     cairn_status rc = check_args(m, name, value);
     if (rc != CAIRN_OK)
@@ -353,8 +359,8 @@ cairn_status cairn_sip_msg_header_set(cairn_sip_msg *m, const char *name,
     return CAIRN_OK;
 }
 
-cairn_status cairn_sip_msg_body_set(cairn_sip_msg *m, const char *content_type,
-                                    const void *body, size_t len)
+cairn_status cairn_sip_msg_body_set(cairn_sip_msg *m, const char *content_type, const void *body,
+                                    size_t len)
 {
     uint8_t *copy = NULL;
     cairn_status rc;
@@ -362,8 +368,7 @@ cairn_status cairn_sip_msg_body_set(cairn_sip_msg *m, const char *content_type,
         return CAIRN_ERR_INVALID_ARG;
     if (content_type && (!is_safe_text(content_type) || *content_type == 0))
         return CAIRN_ERR_INVALID_ARG;
-    if (len && content_type == NULL &&
-        cairn_sip_msg_header(m, "Content-Type", 0) == NULL)
+    if (len && content_type == NULL && cairn_sip_msg_header(m, "Content-Type", 0) == NULL)
         return CAIRN_ERR_INVALID_ARG;
     if (len) {
         copy = cairn__alloc(m->ctx, len + 1);
@@ -433,8 +438,7 @@ size_t cairn_sip_msg_header_count(const cairn_sip_msg *m, const char *name)
     return n;
 }
 
-const char *cairn_sip_msg_header(const cairn_sip_msg *m, const char *name,
-                                 size_t idx)
+const char *cairn_sip_msg_header(const cairn_sip_msg *m, const char *name, size_t idx)
 {
     size_t i, nlen;
     int known;
@@ -448,8 +452,8 @@ const char *cairn_sip_msg_header(const cairn_sip_msg *m, const char *name,
     return NULL;
 }
 
-cairn_status cairn_sip_msg_header_at(const cairn_sip_msg *m, size_t i,
-                                     const char **name, const char **value)
+cairn_status cairn_sip_msg_header_at(const cairn_sip_msg *m, size_t i, const char **name,
+                                     const char **value)
 {
     if (m == NULL || i >= m->nhdrs)
         return CAIRN_ERR_NOT_FOUND;

@@ -110,8 +110,7 @@ int sip__header_index(const char *name, size_t len)
         return -1;
     }
     for (i = 0; i < CAIRN_ARRAY_LEN(g_headers); i++)
-        if (strlen(g_headers[i].name) == len &&
-            sip__strncasecmp(g_headers[i].name, name, len) == 0)
+        if (strlen(g_headers[i].name) == len && sip__strncasecmp(g_headers[i].name, name, len) == 0)
             return (int)i;
     return -1;
 }
@@ -125,8 +124,7 @@ const char *sip__header_name(int idx)
 
 bool sip__header_is_list(int idx)
 {
-    return idx >= 0 && (size_t)idx < CAIRN_ARRAY_LEN(g_headers) &&
-           g_headers[idx].list;
+    return idx >= 0 && (size_t)idx < CAIRN_ARRAY_LEN(g_headers) && g_headers[idx].list;
 }
 
 const char *cairn_sip_header_canonical(const char *name, size_t len)
@@ -144,8 +142,7 @@ cairn_sip_method cairn_sip_method_from_name(const char *name, size_t len)
     if (name == NULL)
         return CAIRN_SIP_OTHER;
     for (i = 1; i < CAIRN_ARRAY_LEN(g_methods); i++)
-        if (strlen(g_methods[i]) == len &&
-            sip__strncasecmp(g_methods[i], name, len) == 0)
+        if (strlen(g_methods[i]) == len && sip__strncasecmp(g_methods[i], name, len) == 0)
             return (cairn_sip_method)i;
     return CAIRN_SIP_OTHER;
 }

@@ -36,8 +36,7 @@ static void skip_ws(cairn_sip_str *c)
     }
 }
 
-cairn_status cairn_sip_param_next(cairn_sip_str *cursor, cairn_sip_str *name,
-                                  cairn_sip_str *value)
+cairn_status cairn_sip_param_next(cairn_sip_str *cursor, cairn_sip_str *name, cairn_sip_str *value)
 {
     cairn_sip_str c = *cursor;
     size_t i = 0;
@@ -53,8 +52,8 @@ cairn_status cairn_sip_param_next(cairn_sip_str *cursor, cairn_sip_str *name,
     c.len--;
     skip_ws(&c);
     /* Names are tokens; liberal: anything up to '=', ';' or whitespace. */
-    while (i < c.len && c.p[i] != '=' && c.p[i] != ';' &&
-           !sip__is_ws((unsigned char)c.p[i]) && c.p[i] != '"')
+    while (i < c.len && c.p[i] != '=' && c.p[i] != ';' && !sip__is_ws((unsigned char)c.p[i]) &&
+           c.p[i] != '"')
         i++;
     if (i == 0)
         return CAIRN_ERR_DECODE;
@@ -82,8 +81,7 @@ cairn_status cairn_sip_param_next(cairn_sip_str *cursor, cairn_sip_str *name,
             c.len -= i + 1;
         } else {
             i = 0;
-            while (i < c.len && c.p[i] != ';' &&
-                   !sip__is_ws((unsigned char)c.p[i]))
+            while (i < c.len && c.p[i] != ';' && !sip__is_ws((unsigned char)c.p[i]))
                 i++;
             value->p = c.p;
             value->len = i;
@@ -98,8 +96,7 @@ cairn_status cairn_sip_param_next(cairn_sip_str *cursor, cairn_sip_str *name,
     return CAIRN_OK;
 }
 
-cairn_status cairn_sip_param_get(cairn_sip_str params, const char *name,
-                                 cairn_sip_str *value)
+cairn_status cairn_sip_param_get(cairn_sip_str params, const char *name, cairn_sip_str *value)
 {
     cairn_sip_str n, v;
     cairn_status rc;

@@ -39,8 +39,7 @@ static bool all_ws(const char *p, size_t n)
 }
 
 /* Splits a list value at commas that are outside quotes and <...>. */
-static cairn_status push_value(head_state *st, int known, const char *v,
-                               size_t n)
+static cairn_status push_value(head_state *st, int known, const char *v, size_t n)
 {
     size_t i, start = 0;
     int angle = 0;
@@ -72,8 +71,7 @@ static cairn_status push_value(head_state *st, int known, const char *v,
             if (!all_ws(v + start, i - start)) {
                 if (++st->values > st->lim->max_headers)
                     return CAIRN_ERR_LIMIT;
-                rc = sip__msg_push(st->m, st->name, st->nlen, known,
-                                   v + start, i - start);
+                rc = sip__msg_push(st->m, st->name, st->nlen, known, v + start, i - start);
                 if (rc != CAIRN_OK)
                     return rc;
             }
@@ -203,16 +201,14 @@ static cairn_status start_line(cairn_sip_msg *m, const char *p, size_t n)
     if (i == n)
         return CAIRN_ERR_DECODE;
     if (!is_version(p + i, n - i))
-        return (n - i >= 4 && sip__strncasecmp(p + i, "SIP/", 4) == 0)
-                   ? CAIRN_ERR_VERSION
-                   : CAIRN_ERR_DECODE;
+        return (n - i >= 4 && sip__strncasecmp(p + i, "SIP/", 4) == 0) ? CAIRN_ERR_VERSION
+                                                                       : CAIRN_ERR_DECODE;
     m->uri = cairn__strndup(m->ctx, p + a, b - a);
     return m->uri ? CAIRN_OK : CAIRN_ERR_NOMEM;
 }
 
-cairn_status sip__parse_head(const cairn_context *ctx,
-                             const cairn_sip_limits *lim, const char *head,
-                             size_t len, cairn_sip_msg **out)
+cairn_status sip__parse_head(const cairn_context *ctx, const cairn_sip_limits *lim,
+                             const char *head, size_t len, cairn_sip_msg **out)
 {
     head_state st;
     cairn_sip_msg *m = NULL;
@@ -274,8 +270,7 @@ cairn_status sip__parse_head(const cairn_context *ctx,
     return CAIRN_OK;
 }
 
-cairn_status sip__content_length(const cairn_sip_msg *m, size_t max,
-                                 bool *present, size_t *n)
+cairn_status sip__content_length(const cairn_sip_msg *m, size_t max, bool *present, size_t *n)
 {
     size_t i, k, v = 0, first = 0;
     bool seen = false;
@@ -311,8 +306,8 @@ cairn_status sip__content_length(const cairn_sip_msg *m, size_t max,
 
 /* Finds the end of the header section (just past the blank line) with the
  * caps applied while scanning, so a hostile datagram costs no allocation. */
-static cairn_status find_head_end(const cairn_sip_limits *lim, const char *p,
-                                  size_t len, size_t *end)
+static cairn_status find_head_end(const cairn_sip_limits *lim, const char *p, size_t len,
+                                  size_t *end)
 {
     size_t pos = 0, lines = 0;
     while (pos < len) {
@@ -336,10 +331,8 @@ static cairn_status find_head_end(const cairn_sip_limits *lim, const char *p,
     return len > lim->max_header_bytes ? CAIRN_ERR_TOO_LARGE : CAIRN_ERR_DECODE;
 }
 
-cairn_status cairn_sip_msg_parse(const cairn_context *ctx,
-                                 const cairn_sip_limits *lim,
-                                 const uint8_t *data, size_t len,
-                                 cairn_sip_msg **out)
+cairn_status cairn_sip_msg_parse(const cairn_context *ctx, const cairn_sip_limits *lim,
+                                 const uint8_t *data, size_t len, cairn_sip_msg **out)
 {
     cairn_sip_limits l;
     const char *p = (const char *)data;

@@ -29,14 +29,13 @@ struct cairn_sip_reader {
     int state;
     cairn_status err;
     cairn__buf head;
-    size_t line_start; /* offset in head of the line being read */
-    size_t lines;      /* complete lines in head */
+    size_t line_start;  /* offset in head of the line being read */
+    size_t lines;       /* complete lines in head */
     cairn_sip_msg *msg; /* BODY: the parsed head awaiting its body */
     size_t need;        /* BODY: bytes still missing */
 };
 
-cairn_status cairn_sip_reader_new(const cairn_context *ctx,
-                                  const cairn_sip_limits *lim,
+cairn_status cairn_sip_reader_new(const cairn_context *ctx, const cairn_sip_limits *lim,
                                   cairn_sip_reader **out)
 {
     cairn_sip_reader *r;
@@ -102,8 +101,7 @@ static cairn_status head_done(cairn_sip_reader *r, cairn_sip_msg **out)
     size_t n;
     cairn_status rc;
 
-    rc = sip__parse_head(r->ctx, &r->lim, (const char *)r->head.data,
-                         r->head.len, &m);
+    rc = sip__parse_head(r->ctx, &r->lim, (const char *)r->head.data, r->head.len, &m);
     if (rc == CAIRN_OK)
         rc = sip__content_length(m, r->lim.max_body, &present, &n);
     if (rc != CAIRN_OK) {
@@ -130,8 +128,8 @@ static cairn_status head_done(cairn_sip_reader *r, cairn_sip_msg **out)
 }
 
 /* Consumes head bytes up to and including one LF. */
-static cairn_status head_bytes(cairn_sip_reader *r, const uint8_t *p,
-                               size_t len, size_t *used, bool *complete)
+static cairn_status head_bytes(cairn_sip_reader *r, const uint8_t *p, size_t len, size_t *used,
+                               bool *complete)
 {
     const uint8_t *lf = memchr(p, '\n', len);
     size_t n = lf ? (size_t)(lf - p) + 1 : len;
@@ -165,9 +163,8 @@ static cairn_status head_bytes(cairn_sip_reader *r, const uint8_t *p,
     return CAIRN_OK;
 }
 
-cairn_status cairn_sip_reader_feed(cairn_sip_reader *r, const uint8_t *data,
-                                   size_t len, size_t *consumed,
-                                   cairn_sip_msg **out)
+cairn_status cairn_sip_reader_feed(cairn_sip_reader *r, const uint8_t *data, size_t len,
+                                   size_t *consumed, cairn_sip_msg **out)
 {
     size_t pos = 0;
     cairn_status rc = CAIRN_OK;
@@ -205,8 +202,7 @@ cairn_status cairn_sip_reader_feed(cairn_sip_reader *r, const uint8_t *data,
         }
         if (r->state == R_BODY) {
             size_t take = len - pos < r->need ? len - pos : r->need;
-            memcpy(r->msg->body + (r->msg->body_len - r->need), data + pos,
-                   take);
+            memcpy(r->msg->body + (r->msg->body_len - r->need), data + pos, take);
             pos += take;
             r->need -= take;
             if (r->need == 0) {

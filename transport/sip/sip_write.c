@@ -22,8 +22,7 @@ cairn_status cairn_sip_msg_serialize(const cairn_sip_msg *m, cairn__buf *out)
     if (m->is_request)
         rc = cairn__buf_printf(out, "%s %s SIP/2.0\r\n", m->method, m->uri);
     else
-        rc = cairn__buf_printf(out, "SIP/2.0 %03d %s\r\n", m->status,
-                               m->reason ? m->reason : "");
+        rc = cairn__buf_printf(out, "SIP/2.0 %03d %s\r\n", m->status, m->reason ? m->reason : "");
     cl = sip__header_index("Content-Length", 14);
     for (i = 0; rc == CAIRN_OK && i < m->nhdrs; i++) {
         const sip__hdr *h = &m->hdrs[i];

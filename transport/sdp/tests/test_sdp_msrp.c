@@ -11,15 +11,14 @@
 #include "test_support.h"
 
 /* RFC 4975 section 7.1.1: Bob's answer. */
-static const char rfc4975_answer[] =
-    "v=0\r\n"
-    "o=bob 2890844612 2890844616 IN IP4 bob.example.com\r\n"
-    "s= -\r\n"
-    "c=IN IP4 bob.example.com\r\n"
-    "t=0 0\r\n"
-    "m=message 8888 TCP/TLS/MSRP *\r\n"
-    "a=accept-types:text/plain\r\n"
-    "a=path:msrps://bob.example.com:8888/9di4eae923wzd;tcp\r\n";
+static const char rfc4975_answer[] = "v=0\r\n"
+                                     "o=bob 2890844612 2890844616 IN IP4 bob.example.com\r\n"
+                                     "s= -\r\n"
+                                     "c=IN IP4 bob.example.com\r\n"
+                                     "t=0 0\r\n"
+                                     "m=message 8888 TCP/TLS/MSRP *\r\n"
+                                     "a=accept-types:text/plain\r\n"
+                                     "a=path:msrps://bob.example.com:8888/9di4eae923wzd;tcp\r\n";
 
 static cairn_sdp *parse(cairn_context *ctx, const char *s, size_t n)
 {
@@ -65,7 +64,8 @@ static void rcs_offers(void **state)
         "m=audio 49170 RTP/AVP 0\r\n"
         "m=message 2855 TCP/TLS/MSRP *\r\n"
         "a=accept-types:message/cpim application/im-iscomposing+xml\r\n"
-        "a=accept-wrapped-types:text/plain message/imdn+xml application/vnd.gsma.rcs-ft-http+xml\r\n"
+        "a=accept-wrapped-types:text/plain message/imdn+xml "
+        "application/vnd.gsma.rcs-ft-http+xml\r\n"
         "a=max-size:1048576\r\n"
         "a=path:msrps://relay.example.net:2855/r3l4y;tcp  msrps://198.51.100.1:2855/s111271;tcp\r\n"
         "a=setup:ACTPASS\r\n"
@@ -95,14 +95,16 @@ static void rcs_offers(void **state)
     assert_int_equal(m.setup, CAIRN_SDP_SETUP_ACTPASS);
     assert_true(m.has_max_size);
     assert_int_equal(m.max_size, 1048576);
-    assert_true(cairn_sdp_str_eq(m.accept_wrapped_types,
-                                 "text/plain message/imdn+xml application/vnd.gsma.rcs-ft-http+xml"));
+    assert_true(
+        cairn_sdp_str_eq(m.accept_wrapped_types,
+                         "text/plain message/imdn+xml application/vnd.gsma.rcs-ft-http+xml"));
     cairn_sdp_free(s);
     s = parse(ctx, ft, strlen(ft));
     assert_int_equal(cairn_sdp_msrp_get(s, 0, &m), CAIRN_OK);
     assert_false(m.tls);
     assert_int_equal(m.setup, CAIRN_SDP_SETUP_PASSIVE);
-    assert_true(cairn_sdp_str_eq(m.file_selector, "name:\"My cool picture.jpg\" type:image/jpeg size:32349"));
+    assert_true(cairn_sdp_str_eq(m.file_selector,
+                                 "name:\"My cool picture.jpg\" type:image/jpeg size:32349"));
     assert_true(cairn_sdp_str_eq(m.addr, "192.0.2.1"));
     cairn_sdp_free(s);
     assert_int_equal(cts_live_allocations(), 1);
@@ -124,17 +126,34 @@ static void msrp_refusals(void **state)
 {
     cairn_context *ctx = cts_context();
     (void)state;
-    assert_int_equal(get_of(ctx, B "m=message 1 TCP/MSRP *\r\na=accept-types:text/plain\r\n"), CAIRN_ERR_DECODE);
-    assert_int_equal(get_of(ctx, B "m=message 1 TCP/MSRP *\r\na=path:msrp://h:1/x;tcp\r\n"), CAIRN_ERR_DECODE);
-    assert_int_equal(get_of(ctx, B "m=message 1 TCP/MSRP *\r\na=accept-types:\r\na=path:msrp://h:1/x;tcp\r\n"), CAIRN_ERR_DECODE);
-    assert_int_equal(get_of(ctx, B "m=message 1 TCP/MSRP *\r\na=accept-types:a/b\r\na=path:http://h:1/x\r\n"), CAIRN_ERR_DECODE);
-    assert_int_equal(get_of(ctx, B "m=message 1 TCP/MSRP *\r\na=accept-types:a/b\r\na=path: \r\n"), CAIRN_ERR_DECODE);
-    assert_int_equal(get_of(ctx, B "m=message 1 TCP/MSRP *\r\na=accept-types:a/b\r\na=path:msrp://h:1/x;tcp\r\na=setup:sideways\r\n"), CAIRN_ERR_DECODE);
-    assert_int_equal(get_of(ctx, B "m=message 1 TCP/MSRP *\r\na=accept-types:a/b\r\na=path:msrp://h:1/x;tcp\r\na=max-size:-1\r\n"), CAIRN_ERR_DECODE);
-    assert_int_equal(get_of(ctx, B "m=message 1 TCP/MSRP *\r\na=accept-types:a/b\r\na=path:msrp://h:1/x;tcp\r\na=max-size:99999999999999999999\r\n"), CAIRN_ERR_DECODE);
+    assert_int_equal(get_of(ctx, B "m=message 1 TCP/MSRP *\r\na=accept-types:text/plain\r\n"),
+                     CAIRN_ERR_DECODE);
+    assert_int_equal(get_of(ctx, B "m=message 1 TCP/MSRP *\r\na=path:msrp://h:1/x;tcp\r\n"),
+                     CAIRN_ERR_DECODE);
+    assert_int_equal(
+        get_of(ctx, B "m=message 1 TCP/MSRP *\r\na=accept-types:\r\na=path:msrp://h:1/x;tcp\r\n"),
+        CAIRN_ERR_DECODE);
+    assert_int_equal(
+        get_of(ctx, B "m=message 1 TCP/MSRP *\r\na=accept-types:a/b\r\na=path:http://h:1/x\r\n"),
+        CAIRN_ERR_DECODE);
+    assert_int_equal(get_of(ctx, B "m=message 1 TCP/MSRP *\r\na=accept-types:a/b\r\na=path: \r\n"),
+                     CAIRN_ERR_DECODE);
+    assert_int_equal(
+        get_of(ctx, B "m=message 1 TCP/MSRP "
+                      "*\r\na=accept-types:a/b\r\na=path:msrp://h:1/x;tcp\r\na=setup:sideways\r\n"),
+        CAIRN_ERR_DECODE);
+    assert_int_equal(
+        get_of(ctx, B "m=message 1 TCP/MSRP "
+                      "*\r\na=accept-types:a/b\r\na=path:msrp://h:1/x;tcp\r\na=max-size:-1\r\n"),
+        CAIRN_ERR_DECODE);
+    assert_int_equal(get_of(ctx, B "m=message 1 TCP/MSRP "
+                                   "*\r\na=accept-types:a/b\r\na=path:msrp://h:1/"
+                                   "x;tcp\r\na=max-size:99999999999999999999\r\n"),
+                     CAIRN_ERR_DECODE);
     assert_int_equal(get_of(ctx, B "m=message 1 UDP/MSRP *\r\n"), CAIRN_ERR_UNSUPPORTED);
     assert_int_equal(get_of(ctx, B "m=text 1 TCP/MSRP *\r\n"), CAIRN_ERR_UNSUPPORTED);
-    assert_int_equal(get_of(ctx, "v=0\r\no=- 1 1 IN IP4 h\r\ns=-\r\nm=message 1 TCP/MSRP *\r\na=accept-types:a/b\r\na=path:msrp://h:1/x;tcp\r\n"),
+    assert_int_equal(get_of(ctx, "v=0\r\no=- 1 1 IN IP4 h\r\ns=-\r\nm=message 1 TCP/MSRP "
+                                 "*\r\na=accept-types:a/b\r\na=path:msrp://h:1/x;tcp\r\n"),
                      CAIRN_ERR_DECODE); /* no c= anywhere */
     {
         char text[2048];
@@ -171,20 +190,19 @@ static void build_round_trip(void **state)
     o.direction = "sendonly";
     cairn__buf_init(&b, ctx, 4096);
     assert_int_equal(cairn_sdp_msrp_build(&o, &b), CAIRN_OK);
-    assert_string_equal((char *)b.data,
-                        "v=0\r\n"
-                        "o=- 3880000001 3880000001 IN IP6 2001:db8::5\r\n"
-                        "s=-\r\n"
-                        "c=IN IP6 2001:db8::5\r\n"
-                        "t=0 0\r\n"
-                        "m=message 2855 TCP/TLS/MSRP *\r\n"
-                        "a=accept-types:message/cpim\r\n"
-                        "a=accept-wrapped-types:text/plain message/imdn+xml\r\n"
-                        "a=max-size:65536\r\n"
-                        "a=path:msrps://[2001:db8::5]:2855/abc;tcp\r\n"
-                        "a=setup:active\r\n"
-                        "a=file-selector:name:\"a.txt\" type:text/plain size:3\r\n"
-                        "a=sendonly\r\n");
+    assert_string_equal((char *)b.data, "v=0\r\n"
+                                        "o=- 3880000001 3880000001 IN IP6 2001:db8::5\r\n"
+                                        "s=-\r\n"
+                                        "c=IN IP6 2001:db8::5\r\n"
+                                        "t=0 0\r\n"
+                                        "m=message 2855 TCP/TLS/MSRP *\r\n"
+                                        "a=accept-types:message/cpim\r\n"
+                                        "a=accept-wrapped-types:text/plain message/imdn+xml\r\n"
+                                        "a=max-size:65536\r\n"
+                                        "a=path:msrps://[2001:db8::5]:2855/abc;tcp\r\n"
+                                        "a=setup:active\r\n"
+                                        "a=file-selector:name:\"a.txt\" type:text/plain size:3\r\n"
+                                        "a=sendonly\r\n");
     s = parse(ctx, (char *)b.data, b.len);
     assert_int_equal(cairn_sdp_msrp_get(s, 0, &m), CAIRN_OK);
     assert_true(m.tls);

@@ -12,18 +12,17 @@
 #include "test_support.h"
 
 /* RFC 4975 section 7.1.1: Alice's offer. */
-static const char rfc4975_offer[] =
-    "v=0\r\n"
-    "o=alice 2890844557 2890844559 IN IP4 alice.example.com\r\n"
-    "s= -\r\n"
-    "c=IN IP4 alice.example.com\r\n"
-    "t=0 0\r\n"
-    "m=message 7777 TCP/TLS/MSRP *\r\n"
-    "a=accept-types:text/plain\r\n"
-    "a=path:msrps://alice.example.com:7777/iau39soe2843z;tcp\r\n";
+static const char rfc4975_offer[] = "v=0\r\n"
+                                    "o=alice 2890844557 2890844559 IN IP4 alice.example.com\r\n"
+                                    "s= -\r\n"
+                                    "c=IN IP4 alice.example.com\r\n"
+                                    "t=0 0\r\n"
+                                    "m=message 7777 TCP/TLS/MSRP *\r\n"
+                                    "a=accept-types:text/plain\r\n"
+                                    "a=path:msrps://alice.example.com:7777/iau39soe2843z;tcp\r\n";
 
-static cairn_status parse(cairn_context *ctx, const char *s, size_t n,
-                          const cairn_sdp_limits *lim, cairn_sdp **out)
+static cairn_status parse(cairn_context *ctx, const char *s, size_t n, const cairn_sdp_limits *lim,
+                          cairn_sdp **out)
 {
     return cairn_sdp_parse(ctx, lim, (const uint8_t *)s, n, out);
 }
@@ -73,19 +72,18 @@ static void rfc4975_offer_facts(void **state)
 /* LF-only ends, no final newline, unknown lines and flags kept. */
 static void liberal_forms(void **state)
 {
-    static const char in[] =
-        "v=0\n"
-        "o=- 1 1 IN IP6 2001:db8::1\n"
-        "s=chat\n"
-        "i=free text, ignored\n"
-        "c=IN IP6 2001:db8::1\n"
-        "t=0 0\n"
-        "a=sendrecv\n"
-        "m=message 9 TCP/MSRP *\n"
-        "c=IN IP4 192.0.2.7\n"
-        "b=AS:64\n"
-        "a=x-unknown:yes\n"
-        "a=accept-types:message/cpim";
+    static const char in[] = "v=0\n"
+                             "o=- 1 1 IN IP6 2001:db8::1\n"
+                             "s=chat\n"
+                             "i=free text, ignored\n"
+                             "c=IN IP6 2001:db8::1\n"
+                             "t=0 0\n"
+                             "a=sendrecv\n"
+                             "m=message 9 TCP/MSRP *\n"
+                             "c=IN IP4 192.0.2.7\n"
+                             "b=AS:64\n"
+                             "a=x-unknown:yes\n"
+                             "a=accept-types:message/cpim";
     cairn_context *ctx = cts_context();
     cairn_sdp *s = NULL;
     cairn_sdp_str at, addr, v;
@@ -118,8 +116,8 @@ static void liberal_forms(void **state)
     cairn_context_destroy(ctx);
 }
 
-static void expect(cairn_context *ctx, const char *in, size_t n,
-                   const cairn_sdp_limits *lim, cairn_status want)
+static void expect(cairn_context *ctx, const char *in, size_t n, const cairn_sdp_limits *lim,
+                   cairn_status want)
 {
     cairn_sdp *s = (cairn_sdp *)1;
     cairn_status rc = parse(ctx, in, n, lim, &s);
@@ -143,9 +141,9 @@ static void hostile_inputs(void **state)
     E("", CAIRN_ERR_DECODE);
     E("v=1\r\n", CAIRN_ERR_VERSION);
     E("o=- 1 1 IN IP4 h\r\nv=0\r\n", CAIRN_ERR_DECODE);
-    E("v=0\r\ns=-\r\n", CAIRN_ERR_DECODE);                      /* no o= */
-    E("v=0\r\no=- 1 1 IN IP4 h\r\n", CAIRN_ERR_DECODE);         /* no s= */
-    E("v=0\r\no=- 1 1 IN IP4\r\ns=-\r\n", CAIRN_ERR_DECODE);    /* 5 fields */
+    E("v=0\r\ns=-\r\n", CAIRN_ERR_DECODE);                   /* no o= */
+    E("v=0\r\no=- 1 1 IN IP4 h\r\n", CAIRN_ERR_DECODE);      /* no s= */
+    E("v=0\r\no=- 1 1 IN IP4\r\ns=-\r\n", CAIRN_ERR_DECODE); /* 5 fields */
     E("v=0\r\no=- 1 1 IN IP4 h x\r\ns=-\r\n", CAIRN_ERR_DECODE);
     E(HDR "c=IN IP4\r\n", CAIRN_ERR_DECODE);
     E(HDR "c=XX IP4 h\r\n", CAIRN_ERR_DECODE);
@@ -247,10 +245,8 @@ static void allocation_torture(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(rfc4975_offer_facts),
-        cmocka_unit_test(liberal_forms),
-        cmocka_unit_test(hostile_inputs),
-        cmocka_unit_test(truncations_and_flips),
+        cmocka_unit_test(rfc4975_offer_facts), cmocka_unit_test(liberal_forms),
+        cmocka_unit_test(hostile_inputs),      cmocka_unit_test(truncations_and_flips),
         cmocka_unit_test(allocation_torture),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -18,17 +18,17 @@ static cairn_context *fuzz_ctx(void)
     return ctx;
 }
 
-#define FUZZ_CHECK(cond)                                                       \
-    do {                                                                       \
-        if (!(cond))                                                           \
-            abort();                                                           \
+#define FUZZ_CHECK(cond)                                                                           \
+    do {                                                                                           \
+        if (!(cond))                                                                               \
+            abort();                                                                               \
     } while (0)
 
 /* Calls a must-check function whose result the harness does not need. */
-#define FUZZ_TRY(x)                                                            \
-    do {                                                                       \
-        cairn_status r_ = (x);                                                 \
-        (void)r_;                                                              \
+#define FUZZ_TRY(x)                                                                                \
+    do {                                                                                           \
+        cairn_status r_ = (x);                                                                     \
+        (void)r_;                                                                                  \
     } while (0)
 
 #endif

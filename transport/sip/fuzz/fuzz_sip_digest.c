@@ -28,14 +28,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         cairn__buf b;
         cairn_status rc;
         cairn__buf_init(&b, ctx, 8192);
-        rc = cairn_sip_digest_authorize(ctx, &ch, "user", "pw", "REGISTER",
-                                        "sip:example.net", "c0ffee", 1, &b);
+        rc = cairn_sip_digest_authorize(ctx, &ch, "user", "pw", "REGISTER", "sip:example.net",
+                                        "c0ffee", 1, &b);
         /* Realms/nonces with quotes or backslashes are refused on output. */
         if (rc == CAIRN_OK) {
             FUZZ_CHECK(cairn_sip_credentials_parse((char *)b.data, b.len, &cr) == CAIRN_OK);
             FUZZ_CHECK(cairn_sip_digest_ha1(ch.alg, "user", ch.realm, "pw", ha1) == CAIRN_OK);
             if (ch.qop_auth)
-                FUZZ_CHECK(cairn_sip_digest_verify(&cr, "REGISTER", ch.realm, ch.nonce, ha1) == CAIRN_OK);
+                FUZZ_CHECK(cairn_sip_digest_verify(&cr, "REGISTER", ch.realm, ch.nonce, ha1) ==
+                           CAIRN_OK);
         } else {
             FUZZ_CHECK(rc == CAIRN_ERR_INVALID_ARG);
         }

@@ -39,8 +39,8 @@ static void record(cairn_context *ctx, outcome *o, cairn_sip_msg *m)
     cairn_sip_msg_free(m);
 }
 
-static void run(cairn_context *ctx, const cairn_sip_limits *lim,
-                const uint8_t *p, size_t len, size_t chunk, outcome *o)
+static void run(cairn_context *ctx, const cairn_sip_limits *lim, const uint8_t *p, size_t len,
+                size_t chunk, outcome *o)
 {
     cairn_sip_reader *r = NULL;
     size_t off = 0;
@@ -53,8 +53,7 @@ static void run(cairn_context *ctx, const cairn_sip_limits *lim,
             cairn_sip_msg *m = NULL;
             o->rc = cairn_sip_reader_feed(r, p + off, k, &used, &m);
             FUZZ_CHECK(used <= k);
-            FUZZ_CHECK(cairn_sip_reader_pending(r) <=
-                       lim->max_header_bytes + lim->max_body);
+            FUZZ_CHECK(cairn_sip_reader_pending(r) <= lim->max_header_bytes + lim->max_body);
             if (m)
                 record(ctx, o, m);
             off += used;

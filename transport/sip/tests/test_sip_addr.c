@@ -25,7 +25,8 @@ static void uris(void **state)
     assert_true(cairn_sip_str_eq(u.host, "atlanta.com"));
     assert_int_equal(cairn_sip_param_get(u.params, "TRANSPORT", &v), CAIRN_OK);
     assert_true(cairn_sip_str_eq(v, "tcp"));
-    assert_int_equal(URI("sips:alice@atlanta.com?subject=project%20x&priority=urgent", &u), CAIRN_OK);
+    assert_int_equal(URI("sips:alice@atlanta.com?subject=project%20x&priority=urgent", &u),
+                     CAIRN_OK);
     assert_int_equal(u.scheme, CAIRN_SIP_SCHEME_SIPS);
     assert_true(cairn_sip_str_eq(u.headers, "subject=project%20x&priority=urgent"));
     assert_int_equal(URI("sip:+1-212-555-1212:1234@gateway.com;user=phone", &u), CAIRN_OK);
@@ -67,8 +68,9 @@ static void addresses(void **state)
     cairn_sip_addr a;
     cairn_sip_str v;
     (void)state;
-    assert_int_equal(ADDR("\"Mr. \\\"Watson\\\"\" <sip:watson@worcester.bell-telephone.com>;tag=1", false, &a),
-                     CAIRN_OK);
+    assert_int_equal(
+        ADDR("\"Mr. \\\"Watson\\\"\" <sip:watson@worcester.bell-telephone.com>;tag=1", false, &a),
+        CAIRN_OK);
     assert_true(cairn_sip_str_eq(a.display, "Mr. \\\"Watson\\\""));
     assert_true(cairn_sip_str_eq(a.uri.host, "worcester.bell-telephone.com"));
     assert_int_equal(cairn_sip_param_get(a.params, "tag", &v), CAIRN_OK);
@@ -81,7 +83,8 @@ static void addresses(void **state)
     assert_int_equal(cairn_sip_param_get(a.params, "tag", &v), CAIRN_OK);
     assert_true(cairn_sip_str_eq(v, "887s"));
     /* name-addr: URI parameters stay with the URI. */
-    assert_int_equal(ADDR("Anonymous <sip:c8oqz84zk7z@privacy.org;lr>;tag=hyh8", false, &a), CAIRN_OK);
+    assert_int_equal(ADDR("Anonymous <sip:c8oqz84zk7z@privacy.org;lr>;tag=hyh8", false, &a),
+                     CAIRN_OK);
     assert_true(cairn_sip_str_eq(a.display, "Anonymous"));
     assert_int_equal(cairn_sip_param_get(a.uri.params, "lr", &v), CAIRN_OK);
     assert_int_equal(v.len, 0);
@@ -125,7 +128,8 @@ static void via_and_cseq(void **state)
     cairn_sip_str m;
     const char *s;
     (void)state;
-    s = "SIP / 2.0 / UDP first.example.com: 4000;ttl=16;maddr=224.2.0.1 ;branch=z9hG4bKa7c6a8dlze.1";
+    s = "SIP / 2.0 / UDP first.example.com: 4000;ttl=16;maddr=224.2.0.1 "
+        ";branch=z9hG4bKa7c6a8dlze.1";
     /* Liberal spaces around '/' are fine; a space before the port is not
      * part of hostport and is refused. */
     assert_int_equal(cairn_sip_via_parse(s, strlen(s), &v), CAIRN_ERR_DECODE);
@@ -170,7 +174,8 @@ static void addr_writer(void **state)
     cairn_sip_addr a;
     (void)state;
     cairn__buf_init(&b, ctx, 1024);
-    assert_int_equal(cairn_sip_addr_format(&b, "Alice \"A\" \\", "sip:alice@example.net", "t1"), CAIRN_OK);
+    assert_int_equal(cairn_sip_addr_format(&b, "Alice \"A\" \\", "sip:alice@example.net", "t1"),
+                     CAIRN_OK);
     assert_string_equal((char *)b.data, "\"Alice \\\"A\\\" \\\\\" <sip:alice@example.net>;tag=t1");
     /* What we write parses back. */
     assert_int_equal(cairn_sip_addr_parse((char *)b.data, b.len, false, &a), CAIRN_OK);
@@ -179,7 +184,8 @@ static void addr_writer(void **state)
     assert_int_equal(cairn_sip_addr_format(&b, NULL, "tel:+15551234", NULL), CAIRN_OK);
     assert_string_equal((char *)b.data, "<tel:+15551234>");
     b.len = 0;
-    assert_int_equal(cairn_sip_addr_format(&b, "x\r\nVia: y", "sip:a@b", NULL), CAIRN_ERR_INVALID_ARG);
+    assert_int_equal(cairn_sip_addr_format(&b, "x\r\nVia: y", "sip:a@b", NULL),
+                     CAIRN_ERR_INVALID_ARG);
     assert_int_equal(cairn_sip_addr_format(&b, NULL, "sip:a@b>", NULL), CAIRN_ERR_INVALID_ARG);
     assert_int_equal(cairn_sip_addr_format(&b, NULL, "sip:a@b", "t;x"), CAIRN_ERR_INVALID_ARG);
     assert_int_equal(cairn_sip_addr_format(&b, NULL, "http://x", NULL), CAIRN_ERR_INVALID_ARG);
@@ -191,10 +197,8 @@ static void addr_writer(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(uris),
-        cmocka_unit_test(addresses),
-        cmocka_unit_test(params_walk),
-        cmocka_unit_test(via_and_cseq),
+        cmocka_unit_test(uris),        cmocka_unit_test(addresses),
+        cmocka_unit_test(params_walk), cmocka_unit_test(via_and_cseq),
         cmocka_unit_test(addr_writer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

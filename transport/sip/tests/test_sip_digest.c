@@ -101,40 +101,49 @@ static void rfc7616_server(void **state)
     assert_int_equal(cairn_sip_credentials_parse(auth, strlen(auth), &cr), CAIRN_OK);
     assert_string_equal(cr.username, "Mufasa");
     assert_int_equal(cr.alg, CAIRN_SIP_DIGEST_SHA256);
-    assert_int_equal(cairn_sip_digest_ha1(CAIRN_SIP_DIGEST_SHA256, "Mufasa", R7616_REALM,
-                                          "Circle of Life", ha1),
-                     CAIRN_OK);
+    assert_int_equal(
+        cairn_sip_digest_ha1(CAIRN_SIP_DIGEST_SHA256, "Mufasa", R7616_REALM, "Circle of Life", ha1),
+        CAIRN_OK);
     assert_int_equal(cairn_sip_digest_verify(&cr, "GET", R7616_REALM, R7616_NONCE, ha1), CAIRN_OK);
     /* Wrong method, realm, nonce or password: refused. */
-    assert_int_equal(cairn_sip_digest_verify(&cr, "POST", R7616_REALM, R7616_NONCE, ha1), CAIRN_ERR_AUTH);
-    assert_int_equal(cairn_sip_digest_verify(&cr, "GET", "other", R7616_NONCE, ha1), CAIRN_ERR_AUTH);
-    assert_int_equal(cairn_sip_digest_verify(&cr, "GET", R7616_REALM, "other", ha1), CAIRN_ERR_AUTH);
-    assert_int_equal(cairn_sip_digest_ha1(CAIRN_SIP_DIGEST_SHA256, "Mufasa", R7616_REALM,
-                                          "Circle of life", ha1),
-                     CAIRN_OK);
-    assert_int_equal(cairn_sip_digest_verify(&cr, "GET", R7616_REALM, R7616_NONCE, ha1), CAIRN_ERR_AUTH);
-    assert_int_equal(cairn_sip_digest_ha1(CAIRN_SIP_DIGEST_SHA256, "Mufasa", R7616_REALM,
-                                          "Circle of Life", ha1),
-                     CAIRN_OK);
+    assert_int_equal(cairn_sip_digest_verify(&cr, "POST", R7616_REALM, R7616_NONCE, ha1),
+                     CAIRN_ERR_AUTH);
+    assert_int_equal(cairn_sip_digest_verify(&cr, "GET", "other", R7616_NONCE, ha1),
+                     CAIRN_ERR_AUTH);
+    assert_int_equal(cairn_sip_digest_verify(&cr, "GET", R7616_REALM, "other", ha1),
+                     CAIRN_ERR_AUTH);
+    assert_int_equal(
+        cairn_sip_digest_ha1(CAIRN_SIP_DIGEST_SHA256, "Mufasa", R7616_REALM, "Circle of life", ha1),
+        CAIRN_OK);
+    assert_int_equal(cairn_sip_digest_verify(&cr, "GET", R7616_REALM, R7616_NONCE, ha1),
+                     CAIRN_ERR_AUTH);
+    assert_int_equal(
+        cairn_sip_digest_ha1(CAIRN_SIP_DIGEST_SHA256, "Mufasa", R7616_REALM, "Circle of Life", ha1),
+        CAIRN_OK);
     /* Every flipped response digit, cnonce or nc byte is refused. */
     for (i = 0; i < 64; i++) {
         bad = cr;
         bad.response[i] = bad.response[i] == '0' ? '1' : '0';
-        assert_int_equal(cairn_sip_digest_verify(&bad, "GET", R7616_REALM, R7616_NONCE, ha1), CAIRN_ERR_AUTH);
+        assert_int_equal(cairn_sip_digest_verify(&bad, "GET", R7616_REALM, R7616_NONCE, ha1),
+                         CAIRN_ERR_AUTH);
     }
     for (i = 0; i < strlen(cr.cnonce); i++) {
         bad = cr;
         bad.cnonce[i] ^= 1;
-        assert_int_equal(cairn_sip_digest_verify(&bad, "GET", R7616_REALM, R7616_NONCE, ha1), CAIRN_ERR_AUTH);
+        assert_int_equal(cairn_sip_digest_verify(&bad, "GET", R7616_REALM, R7616_NONCE, ha1),
+                         CAIRN_ERR_AUTH);
     }
     bad = cr;
     bad.nc[7] = '2';
-    assert_int_equal(cairn_sip_digest_verify(&bad, "GET", R7616_REALM, R7616_NONCE, ha1), CAIRN_ERR_AUTH);
+    assert_int_equal(cairn_sip_digest_verify(&bad, "GET", R7616_REALM, R7616_NONCE, ha1),
+                     CAIRN_ERR_AUTH);
     bad = cr;
     memcpy(bad.uri, "/dir/index.htm", 15);
-    assert_int_equal(cairn_sip_digest_verify(&bad, "GET", R7616_REALM, R7616_NONCE, ha1), CAIRN_ERR_AUTH);
+    assert_int_equal(cairn_sip_digest_verify(&bad, "GET", R7616_REALM, R7616_NONCE, ha1),
+                     CAIRN_ERR_AUTH);
     /* A stored HA1 for the wrong algorithm is an argument error. */
-    assert_int_equal(cairn_sip_digest_verify(&cr, "GET", R7616_REALM, R7616_NONCE, "00"), CAIRN_ERR_INVALID_ARG);
+    assert_int_equal(cairn_sip_digest_verify(&cr, "GET", R7616_REALM, R7616_NONCE, "00"),
+                     CAIRN_ERR_INVALID_ARG);
 }
 
 /* RFC 2617 section 3.5 (MD5, no algorithm named: MD5 is the default). */
@@ -177,11 +186,13 @@ static void sip_register_round_trip(void **state)
     cairn__buf_init(&v, ctx, 1024);
     assert_int_equal(cairn_sip_msg_new_response(ctx, 401, NULL, &resp), CAIRN_OK);
     /* An unsupported algorithm first: skipped by the picker. */
-    assert_int_equal(cairn_sip_msg_header_add(resp, "WWW-Authenticate",
-                                              "Digest realm=\"ims.example.net\", nonce=\"n0\", algorithm=SHA-512-256, qop=\"auth\""),
-                     CAIRN_OK);
-    assert_int_equal(cairn_sip_digest_challenge_format(&v, CAIRN_SIP_DIGEST_SHA256, "ims.example.net",
-                                                       "bm9uY2Ux", "op", false),
+    assert_int_equal(
+        cairn_sip_msg_header_add(
+            resp, "WWW-Authenticate",
+            "Digest realm=\"ims.example.net\", nonce=\"n0\", algorithm=SHA-512-256, qop=\"auth\""),
+        CAIRN_OK);
+    assert_int_equal(cairn_sip_digest_challenge_format(&v, CAIRN_SIP_DIGEST_SHA256,
+                                                       "ims.example.net", "bm9uY2Ux", "op", false),
                      CAIRN_OK);
     assert_int_equal(cairn_sip_msg_header_add(resp, "WWW-Authenticate", (char *)v.data), CAIRN_OK);
     v.len = 0;
@@ -199,7 +210,8 @@ static void sip_register_round_trip(void **state)
     assert_int_equal(cairn_sip_msg_challenge(parsed, "WWW-Authenticate", &ch), CAIRN_OK);
     assert_int_equal(ch.alg, CAIRN_SIP_DIGEST_SHA256);
     assert_string_equal(ch.opaque, "op");
-    assert_int_equal(cairn_sip_msg_challenge(parsed, "Proxy-Authenticate", &ch), CAIRN_ERR_NOT_FOUND);
+    assert_int_equal(cairn_sip_msg_challenge(parsed, "Proxy-Authenticate", &ch),
+                     CAIRN_ERR_NOT_FOUND);
     assert_int_equal(cairn_sip_msg_challenge(parsed, "WWW-Authenticate", &ch), CAIRN_OK);
 
     /* UAC: REGISTER with Authorization (random cnonce). */
@@ -207,17 +219,21 @@ static void sip_register_round_trip(void **state)
     assert_int_equal(cairn_sip_digest_authorize(ctx, &ch, "+15551234@ims.example.net", "secret",
                                                 "REGISTER", "sip:ims.example.net", NULL, 1, &v),
                      CAIRN_OK);
-    assert_int_equal(cairn_sip_msg_new_request(ctx, "REGISTER", "sip:ims.example.net", &req), CAIRN_OK);
+    assert_int_equal(cairn_sip_msg_new_request(ctx, "REGISTER", "sip:ims.example.net", &req),
+                     CAIRN_OK);
     assert_int_equal(cairn_sip_msg_header_add(req, "Authorization", (char *)v.data), CAIRN_OK);
 
     /* Registrar. */
-    assert_int_equal(cairn_sip_credentials_parse(cairn_sip_msg_header(req, "Authorization", 0),
-                                                 strlen(cairn_sip_msg_header(req, "Authorization", 0)), &cr),
-                     CAIRN_OK);
+    assert_int_equal(
+        cairn_sip_credentials_parse(cairn_sip_msg_header(req, "Authorization", 0),
+                                    strlen(cairn_sip_msg_header(req, "Authorization", 0)), &cr),
+        CAIRN_OK);
     assert_int_equal(strlen(cr.cnonce), 32);
     assert_int_equal(cairn_sip_digest_ha1(cr.alg, cr.username, cr.realm, "secret", ha1), CAIRN_OK);
-    assert_int_equal(cairn_sip_digest_verify(&cr, "REGISTER", "ims.example.net", "bm9uY2Ux", ha1), CAIRN_OK);
-    assert_int_equal(cairn_sip_digest_verify(&cr, "INVITE", "ims.example.net", "bm9uY2Ux", ha1), CAIRN_ERR_AUTH);
+    assert_int_equal(cairn_sip_digest_verify(&cr, "REGISTER", "ims.example.net", "bm9uY2Ux", ha1),
+                     CAIRN_OK);
+    assert_int_equal(cairn_sip_digest_verify(&cr, "INVITE", "ims.example.net", "bm9uY2Ux", ha1),
+                     CAIRN_ERR_AUTH);
 
     cairn__buf_free(&b);
     cairn__buf_free(&v);
@@ -228,15 +244,15 @@ static void sip_register_round_trip(void **state)
     cairn_context_destroy(ctx);
 }
 
-#define CH(s, want)                                                            \
-    do {                                                                       \
-        cairn_sip_challenge c_;                                                \
-        assert_int_equal(cairn_sip_challenge_parse(s, strlen(s), &c_), want);  \
+#define CH(s, want)                                                                                \
+    do {                                                                                           \
+        cairn_sip_challenge c_;                                                                    \
+        assert_int_equal(cairn_sip_challenge_parse(s, strlen(s), &c_), want);                      \
     } while (0)
-#define CR(s, want)                                                            \
-    do {                                                                       \
-        cairn_sip_credentials c_;                                              \
-        assert_int_equal(cairn_sip_credentials_parse(s, strlen(s), &c_), want); \
+#define CR(s, want)                                                                                \
+    do {                                                                                           \
+        cairn_sip_credentials c_;                                                                  \
+        assert_int_equal(cairn_sip_credentials_parse(s, strlen(s), &c_), want);                    \
     } while (0)
 
 static void hostile_headers(void **state)
@@ -294,19 +310,23 @@ static void client_refuses_bad_input(void **state)
     strcpy(ch.realm, "r");
     strcpy(ch.nonce, "n");
     cairn__buf_init(&b, ctx, 4096);
-    assert_int_equal(cairn_sip_digest_authorize(ctx, &ch, "u\"", "p", "REGISTER", "sip:x", NULL, 1, &b),
-                     CAIRN_ERR_INVALID_ARG);
-    assert_int_equal(cairn_sip_digest_authorize(ctx, &ch, "u", "p", "REGISTER", "sip:x\r\n", NULL, 1, &b),
-                     CAIRN_ERR_INVALID_ARG);
-    assert_int_equal(cairn_sip_digest_authorize(ctx, &ch, "u", "p", "REGISTER", "sip:x", NULL, 0, &b),
-                     CAIRN_ERR_INVALID_ARG);
-    assert_int_equal(cairn_sip_digest_challenge_format(&b, CAIRN_SIP_DIGEST_MD5, "r\"", "n", NULL, false),
-                     CAIRN_ERR_INVALID_ARG);
+    assert_int_equal(
+        cairn_sip_digest_authorize(ctx, &ch, "u\"", "p", "REGISTER", "sip:x", NULL, 1, &b),
+        CAIRN_ERR_INVALID_ARG);
+    assert_int_equal(
+        cairn_sip_digest_authorize(ctx, &ch, "u", "p", "REGISTER", "sip:x\r\n", NULL, 1, &b),
+        CAIRN_ERR_INVALID_ARG);
+    assert_int_equal(
+        cairn_sip_digest_authorize(ctx, &ch, "u", "p", "REGISTER", "sip:x", NULL, 0, &b),
+        CAIRN_ERR_INVALID_ARG);
+    assert_int_equal(
+        cairn_sip_digest_challenge_format(&b, CAIRN_SIP_DIGEST_MD5, "r\"", "n", NULL, false),
+        CAIRN_ERR_INVALID_ARG);
     assert_int_equal(b.len, 0);
     /* RFC 2069 form when the challenge has no qop. */
     ch.qop_auth = false;
-    assert_int_equal(cairn_sip_digest_authorize(ctx, &ch, "u", "p", "REGISTER", "sip:x", NULL, 0, &b),
-                     CAIRN_OK);
+    assert_int_equal(
+        cairn_sip_digest_authorize(ctx, &ch, "u", "p", "REGISTER", "sip:x", NULL, 0, &b), CAIRN_OK);
     assert_null(strstr((char *)b.data, "qop"));
     cairn__buf_free(&b);
     cairn_context_destroy(ctx);
@@ -315,12 +335,9 @@ static void client_refuses_bad_input(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(rfc7616_client),
-        cmocka_unit_test(rfc7616_server),
-        cmocka_unit_test(rfc2617_example),
-        cmocka_unit_test(sip_register_round_trip),
-        cmocka_unit_test(hostile_headers),
-        cmocka_unit_test(client_refuses_bad_input),
+        cmocka_unit_test(rfc7616_client),  cmocka_unit_test(rfc7616_server),
+        cmocka_unit_test(rfc2617_example), cmocka_unit_test(sip_register_round_trip),
+        cmocka_unit_test(hostile_headers), cmocka_unit_test(client_refuses_bad_input),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

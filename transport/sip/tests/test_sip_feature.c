@@ -18,7 +18,8 @@ static void strict_writing(void **state)
     cairn__buf b;
     (void)state;
     cairn__buf_init(&b, ctx, 1024);
-    assert_int_equal(cairn_sip_features_format(&b, CAIRN_SIP_FEATURE_CPM_MSG | CAIRN_SIP_FEATURE_CPM_SESSION |
+    assert_int_equal(cairn_sip_features_format(&b, CAIRN_SIP_FEATURE_CPM_MSG |
+                                                       CAIRN_SIP_FEATURE_CPM_SESSION |
                                                        CAIRN_SIP_FEATURE_FTHTTP),
                      CAIRN_OK);
     assert_string_equal((char *)b.data,
@@ -45,8 +46,9 @@ static void lenient_matching(void **state)
     assert_int_equal(P(";+g.3gpp.icsi-ref=\"urn%3Aurn-7%3A3gpp-service.ims.icsi.oma.cpm.msg\""),
                      CAIRN_SIP_FEATURE_CPM_MSG);
     /* Case of name, value and percent-escapes. */
-    assert_int_equal(P(";+G.3GPP.ICSI-REF=\"URN%3aurn-7%3a3GPP-service.ims.icsi.oma.CPM.largemsg\""),
-                     CAIRN_SIP_FEATURE_CPM_LARGEMSG);
+    assert_int_equal(
+        P(";+G.3GPP.ICSI-REF=\"URN%3aurn-7%3a3GPP-service.ims.icsi.oma.CPM.largemsg\""),
+        CAIRN_SIP_FEATURE_CPM_LARGEMSG);
     /* Not percent-encoded, not quoted, with <>. */
     assert_int_equal(P(";+g.3gpp.iari-ref=\"urn:urn-7:3gpp-application.ims.iari.rcs.fthttp\""),
                      CAIRN_SIP_FEATURE_FTHTTP);
@@ -56,20 +58,23 @@ static void lenient_matching(void **state)
                      CAIRN_SIP_FEATURE_CPM_SESSION);
     /* A list in one tag, in any order with spaces; unknown URNs ignored;
      * the tag repeated; other parameters around. */
-    assert_int_equal(P(";expires=600;+g.3gpp.icsi-ref=\"urn%3Aurn-7%3A3gpp-service.ims.icsi.mmtel, "
-                       "urn%3Aurn-7%3A3gpp-service.ims.icsi.oma.cpm.msg , "
-                       "urn%3Aurn-7%3A3gpp-service.ims.icsi.oma.cpm.session\";audio"
-                       ";+g.3gpp.icsi-ref=\"urn%3Aurn-7%3A3gpp-service.ims.icsi.oma.cpm.filetransfer\""),
-                     CAIRN_SIP_FEATURE_CPM_MSG | CAIRN_SIP_FEATURE_CPM_SESSION |
-                         CAIRN_SIP_FEATURE_CPM_FILETRANSFER);
+    assert_int_equal(
+        P(";expires=600;+g.3gpp.icsi-ref=\"urn%3Aurn-7%3A3gpp-service.ims.icsi.mmtel, "
+          "urn%3Aurn-7%3A3gpp-service.ims.icsi.oma.cpm.msg , "
+          "urn%3Aurn-7%3A3gpp-service.ims.icsi.oma.cpm.session\";audio"
+          ";+g.3gpp.icsi-ref=\"urn%3Aurn-7%3A3gpp-service.ims.icsi.oma.cpm.filetransfer\""),
+        CAIRN_SIP_FEATURE_CPM_MSG | CAIRN_SIP_FEATURE_CPM_SESSION |
+            CAIRN_SIP_FEATURE_CPM_FILETRANSFER);
     /* A missing '+' is tolerated. */
     assert_int_equal(P(";g.3gpp.icsi-ref=\"urn%3Aurn-7%3A3gpp-service.ims.icsi.oma.cpm.msg\""),
                      CAIRN_SIP_FEATURE_CPM_MSG);
     /* Near misses do not match. */
-    assert_int_equal(P(";+g.3gpp.icsi-ref=\"urn%3Aurn-7%3A3gpp-service.ims.icsi.oma.cpm.msgx\""), 0);
+    assert_int_equal(P(";+g.3gpp.icsi-ref=\"urn%3Aurn-7%3A3gpp-service.ims.icsi.oma.cpm.msgx\""),
+                     0);
     assert_int_equal(P(";+g.3gpp.icsi-ref=\"urn%3Aurn-7%3A3gpp-service.ims.icsi.oma.cpm\""), 0);
     assert_int_equal(P(";+g.3gpp.other=\"urn%3Aurn-7%3A3gpp-service.ims.icsi.oma.cpm.msg\""), 0);
-    assert_int_equal(P(";+g.3gpp.icsi-ref=\"urn%3Aurn-7%3A3gpp-service.ims.icsi.oma.cpm.msg%\""), 0);
+    assert_int_equal(P(";+g.3gpp.icsi-ref=\"urn%3Aurn-7%3A3gpp-service.ims.icsi.oma.cpm.msg%\""),
+                     0);
     assert_int_equal(P(";+g.3gpp.icsi-ref=\"unterminated"), 0);
     assert_int_equal(P(""), 0);
 }
@@ -81,7 +86,9 @@ static void in_messages(void **state)
         "Contact: <sip:alice@192.0.2.1:5061;transport=tls>;+sip.instance=\"<urn:gsma:imei:1>\";"
         "+g.3gpp.icsi-ref=\"urn%3Aurn-7%3A3gpp-service.ims.icsi.oma.cpm.session\";"
         "+g.3gpp.iari-ref=\"urn%3Aurn-7%3A3gpp-application.ims.iari.rcs.fthttp\"\r\n"
-        "a: *;+g.3gpp.icsi-ref=\"urn%3Aurn-7%3A3gpp-service.ims.icsi.oma.cpm.session\";require;explicit\r\n"
+        "a: "
+        "*;+g.3gpp.icsi-ref=\"urn%3Aurn-7%3A3gpp-service.ims.icsi.oma.cpm.session\";require;"
+        "explicit\r\n"
         "P-Preferred-Service: urn:urn-7:3gpp-service.ims.icsi.oma.cpm.session\r\n"
         "Content-Length: 0\r\n\r\n";
     cairn_context *ctx = cts_context();
@@ -91,7 +98,8 @@ static void in_messages(void **state)
     assert_int_equal(cairn_sip_msg_features(m, "m"),
                      CAIRN_SIP_FEATURE_CPM_SESSION | CAIRN_SIP_FEATURE_FTHTTP);
     assert_int_equal(cairn_sip_msg_features(m, "Accept-Contact"), CAIRN_SIP_FEATURE_CPM_SESSION);
-    assert_int_equal(cairn_sip_msg_features(m, "p-preferred-service"), CAIRN_SIP_FEATURE_CPM_SESSION);
+    assert_int_equal(cairn_sip_msg_features(m, "p-preferred-service"),
+                     CAIRN_SIP_FEATURE_CPM_SESSION);
     assert_int_equal(cairn_sip_msg_features(m, "P-Asserted-Service"), 0);
     cairn_sip_msg_free(m);
     cairn_context_destroy(ctx);

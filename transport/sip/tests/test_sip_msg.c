@@ -13,21 +13,23 @@
 static cairn_sip_msg *build_message(cairn_context *ctx)
 {
     cairn_sip_msg *m = NULL;
-    assert_int_equal(cairn_sip_msg_new_request(ctx, "MESSAGE",
-                                               "sip:bob@example.net", &m),
+    assert_int_equal(cairn_sip_msg_new_request(ctx, "MESSAGE", "sip:bob@example.net", &m),
                      CAIRN_OK);
-    assert_int_equal(cairn_sip_msg_header_add(m, "Via",
-                                              "SIP/2.0/TLS 192.0.2.1:5061;branch=z9hG4bK776asdhds;rport"),
+    assert_int_equal(cairn_sip_msg_header_add(
+                         m, "Via", "SIP/2.0/TLS 192.0.2.1:5061;branch=z9hG4bK776asdhds;rport"),
                      CAIRN_OK);
     assert_int_equal(cairn_sip_msg_header_add(m, "Max-Forwards", "70"), CAIRN_OK);
-    assert_int_equal(cairn_sip_msg_header_add(m, "From", "<sip:alice@example.net>;tag=1928301774"), CAIRN_OK);
+    assert_int_equal(cairn_sip_msg_header_add(m, "From", "<sip:alice@example.net>;tag=1928301774"),
+                     CAIRN_OK);
     assert_int_equal(cairn_sip_msg_header_add(m, "To", "<sip:bob@example.net>"), CAIRN_OK);
     assert_int_equal(cairn_sip_msg_header_add(m, "call-id", "a84b4c76e66710@pc33"), CAIRN_OK);
     assert_int_equal(cairn_sip_msg_header_addf(m, "CSeq", "%u MESSAGE", 314159u), CAIRN_OK);
     assert_int_equal(cairn_sip_msg_header_add(m, "P-Preferred-Service",
                                               "urn:urn-7:3gpp-service.ims.icsi.oma.cpm.msg"),
                      CAIRN_OK);
-    assert_int_equal(cairn_sip_msg_header_add(m, "Conversation-ID", "f81d4fae7dec11d0a76500a0c91e6bf6"), CAIRN_OK);
+    assert_int_equal(
+        cairn_sip_msg_header_add(m, "Conversation-ID", "f81d4fae7dec11d0a76500a0c91e6bf6"),
+        CAIRN_OK);
     assert_int_equal(cairn_sip_msg_body_set(m, "message/cpim", "hello", 5), CAIRN_OK);
     return m;
 }
@@ -75,9 +77,12 @@ static void header_editing(void **state)
     size_t i;
     (void)state;
 
-    assert_int_equal(cairn_sip_msg_header_prepend(m, "v", "SIP/2.0/TCP proxy.example.net;branch=z9hG4bKp1"), CAIRN_OK);
+    assert_int_equal(
+        cairn_sip_msg_header_prepend(m, "v", "SIP/2.0/TCP proxy.example.net;branch=z9hG4bKp1"),
+        CAIRN_OK);
     assert_int_equal(cairn_sip_msg_header_count(m, "VIA"), 2);
-    assert_string_equal(cairn_sip_msg_header(m, "Via", 0), "SIP/2.0/TCP proxy.example.net;branch=z9hG4bKp1");
+    assert_string_equal(cairn_sip_msg_header(m, "Via", 0),
+                        "SIP/2.0/TCP proxy.example.net;branch=z9hG4bKp1");
     assert_int_equal(cairn_sip_msg_header_at(m, 0, &n, &v), CAIRN_OK);
     assert_string_equal(n, "Via");
     assert_int_equal(cairn_sip_msg_header_remove_at(m, "via", 0), CAIRN_OK);
@@ -111,24 +116,29 @@ static void builder_is_strict(void **state)
     cairn_context *ctx = cts_context();
     cairn_sip_msg *m = NULL;
     (void)state;
-    assert_int_equal(cairn_sip_msg_new_request(ctx, "MES SAGE", "sip:a@b", &m), CAIRN_ERR_INVALID_ARG);
+    assert_int_equal(cairn_sip_msg_new_request(ctx, "MES SAGE", "sip:a@b", &m),
+                     CAIRN_ERR_INVALID_ARG);
     assert_null(m);
-    assert_int_equal(cairn_sip_msg_new_request(ctx, "MESSAGE", "sip:a@b x", &m), CAIRN_ERR_INVALID_ARG);
+    assert_int_equal(cairn_sip_msg_new_request(ctx, "MESSAGE", "sip:a@b x", &m),
+                     CAIRN_ERR_INVALID_ARG);
     assert_int_equal(cairn_sip_msg_new_request(ctx, "MESSAGE", "", &m), CAIRN_ERR_INVALID_ARG);
     assert_int_equal(cairn_sip_msg_new_response(ctx, 99, NULL, &m), CAIRN_ERR_INVALID_ARG);
     assert_int_equal(cairn_sip_msg_new_response(ctx, 700, NULL, &m), CAIRN_ERR_INVALID_ARG);
-    assert_int_equal(cairn_sip_msg_new_response(ctx, 200, "OK\r\nVia: x", &m), CAIRN_ERR_INVALID_ARG);
+    assert_int_equal(cairn_sip_msg_new_response(ctx, 200, "OK\r\nVia: x", &m),
+                     CAIRN_ERR_INVALID_ARG);
     assert_int_equal(cairn_sip_msg_new_response(ctx, 486, NULL, &m), CAIRN_OK);
     assert_string_equal(cairn_sip_msg_reason(m), "Busy Here");
     assert_int_equal(cairn_sip_msg_status(m), 486);
     assert_null(cairn_sip_msg_method(m));
-    assert_int_equal(cairn_sip_msg_header_add(m, "To", "<sip:a@b>\r\nContact: <sip:evil@x>"), CAIRN_ERR_INVALID_ARG);
+    assert_int_equal(cairn_sip_msg_header_add(m, "To", "<sip:a@b>\r\nContact: <sip:evil@x>"),
+                     CAIRN_ERR_INVALID_ARG);
     assert_int_equal(cairn_sip_msg_header_add(m, "To", "<sip:a@b>\nX"), CAIRN_ERR_INVALID_ARG);
     assert_int_equal(cairn_sip_msg_header_add(m, "Bad Name", "x"), CAIRN_ERR_INVALID_ARG);
     assert_int_equal(cairn_sip_msg_header_add(m, "Bad:Name", "x"), CAIRN_ERR_INVALID_ARG);
     assert_int_equal(cairn_sip_msg_header_add(m, "", "x"), CAIRN_ERR_INVALID_ARG);
     assert_int_equal(cairn_sip_msg_body_set(m, NULL, "x", 1), CAIRN_ERR_INVALID_ARG);
-    assert_int_equal(cairn_sip_msg_body_set(m, "text/plain\r\nX: y", "x", 1), CAIRN_ERR_INVALID_ARG);
+    assert_int_equal(cairn_sip_msg_body_set(m, "text/plain\r\nX: y", "x", 1),
+                     CAIRN_ERR_INVALID_ARG);
     assert_int_equal(cairn_sip_msg_header_count(m, NULL), 0);
     /* A stored Content-Length never reaches the wire: it is recomputed. */
     assert_int_equal(cairn_sip_msg_header_add(m, "Content-Length", "999"), CAIRN_OK);
@@ -209,10 +219,8 @@ static void branch_and_tokens(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(build_serialize_parse),
-        cmocka_unit_test(header_editing),
-        cmocka_unit_test(builder_is_strict),
-        cmocka_unit_test(allocation_torture),
+        cmocka_unit_test(build_serialize_parse), cmocka_unit_test(header_editing),
+        cmocka_unit_test(builder_is_strict),     cmocka_unit_test(allocation_torture),
         cmocka_unit_test(branch_and_tokens),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

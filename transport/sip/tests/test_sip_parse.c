@@ -47,8 +47,8 @@ static const char rfc3261_reg_ok[] =
     "Content-Length: 0\r\n"
     "\r\n";
 
-static cairn_status parse(cairn_context *ctx, const char *s, size_t n,
-                          const cairn_sip_limits *lim, cairn_sip_msg **m)
+static cairn_status parse(cairn_context *ctx, const char *s, size_t n, const cairn_sip_limits *lim,
+                          cairn_sip_msg **m)
 {
     return cairn_sip_msg_parse(ctx, lim, (const uint8_t *)s, n, m);
 }
@@ -104,8 +104,9 @@ static void rfc3261_folded_via(void **state)
     assert_int_equal(cairn_sip_msg_status(m), 200);
     assert_string_equal(cairn_sip_msg_reason(m), "OK");
     /* Folding is replaced by one space. */
-    assert_string_equal(cairn_sip_msg_header(m, "Via", 0),
-                        "SIP/2.0/UDP bobspc.biloxi.com:5060;branch=z9hG4bKnashds7 ;received=192.0.2.4");
+    assert_string_equal(
+        cairn_sip_msg_header(m, "Via", 0),
+        "SIP/2.0/UDP bobspc.biloxi.com:5060;branch=z9hG4bKnashds7 ;received=192.0.2.4");
     assert_int_equal(cairn_sip_msg_via(m, 0, &via), CAIRN_OK);
     assert_true(cairn_sip_str_eq(via.received, "192.0.2.4"));
     assert_true(cairn_sip_str_eq(via.branch, "z9hG4bKnashds7"));
@@ -173,8 +174,8 @@ static void liberal_reading(void **state)
     cairn_context_destroy(ctx);
 }
 
-static void expect_error(cairn_context *ctx, const char *in, size_t n,
-                         const cairn_sip_limits *lim, cairn_status want)
+static void expect_error(cairn_context *ctx, const char *in, size_t n, const cairn_sip_limits *lim,
+                         cairn_status want)
 {
     cairn_sip_msg *m = (cairn_sip_msg *)1;
     cairn_status rc = parse(ctx, in, n, lim, &m);
@@ -200,15 +201,18 @@ static void hostile_inputs(void **state)
     expect_error(ctx, "\r\n\r\n", 4, NULL, CAIRN_ERR_DECODE);
     /* Missing blank line / truncated. */
     expect_error(ctx, HEAD, strlen(HEAD), NULL, CAIRN_ERR_DECODE);
-    expect_error(ctx, HEAD "Content-Length: 10\r\n\r\nshort", strlen(HEAD) + 27, NULL, CAIRN_ERR_DECODE);
+    expect_error(ctx, HEAD "Content-Length: 10\r\n\r\nshort", strlen(HEAD) + 27, NULL,
+                 CAIRN_ERR_DECODE);
     /* Garbage and negative Content-Length; conflicting duplicates. */
     expect_error(ctx, HEAD "Content-Length: -1\r\n\r\n", strlen(HEAD) + 22, NULL, CAIRN_ERR_DECODE);
     expect_error(ctx, HEAD "l: 12abc\r\n\r\n", strlen(HEAD) + 12, NULL, CAIRN_ERR_DECODE);
     expect_error(ctx, HEAD "l:\r\n\r\n", strlen(HEAD) + 6, NULL, CAIRN_ERR_DECODE);
-    expect_error(ctx, HEAD "l: 1\r\nContent-Length: 2\r\n\r\nab", strlen(HEAD) + 30, NULL, CAIRN_ERR_DECODE);
+    expect_error(ctx, HEAD "l: 1\r\nContent-Length: 2\r\n\r\nab", strlen(HEAD) + 30, NULL,
+                 CAIRN_ERR_DECODE);
     /* Huge Content-Length: over the cap, and overflowing size_t. */
     expect_error(ctx, HEAD "l: 1048577\r\n\r\n", strlen(HEAD) + 15, NULL, CAIRN_ERR_TOO_LARGE);
-    expect_error(ctx, HEAD "l: 99999999999999999999999999\r\n\r\n", strlen(HEAD) + 34, NULL, CAIRN_ERR_TOO_LARGE);
+    expect_error(ctx, HEAD "l: 99999999999999999999999999\r\n\r\n", strlen(HEAD) + 34, NULL,
+                 CAIRN_ERR_TOO_LARGE);
     /* NUL and bare CR in the header section. */
     expect_error(ctx, HEAD "To: a\0b\r\n\r\n", strlen(HEAD) + 11, NULL, CAIRN_ERR_DECODE);
     expect_error(ctx, HEAD "To: a\rb\r\n\r\n", strlen(HEAD) + 11, NULL, CAIRN_ERR_DECODE);
@@ -224,7 +228,8 @@ static void hostile_inputs(void **state)
     expect_error(ctx, HEAD "No colon\r\n\r\n", strlen(HEAD) + 12, NULL, CAIRN_ERR_DECODE);
     expect_error(ctx, HEAD "Bad Name: x\r\n\r\n", strlen(HEAD) + 15, NULL, CAIRN_ERR_DECODE);
     expect_error(ctx, "MESSAGE sip:a SIP/2.0\r\n folded-first\r\n\r\n", 40, NULL, CAIRN_ERR_DECODE);
-    expect_error(ctx, HEAD "Via: \"unterminated\r\n\r\n", strlen(HEAD) + 22, NULL, CAIRN_ERR_DECODE);
+    expect_error(ctx, HEAD "Via: \"unterminated\r\n\r\n", strlen(HEAD) + 22, NULL,
+                 CAIRN_ERR_DECODE);
 
     /* An over-long line. */
     n = CAIRN_SIP_DEFAULT_MAX_LINE + 64;
@@ -329,12 +334,9 @@ static void parse_allocation_torture(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(rfc3261_invite),
-        cmocka_unit_test(rfc3261_folded_via),
-        cmocka_unit_test(liberal_reading),
-        cmocka_unit_test(hostile_inputs),
-        cmocka_unit_test(truncations_and_flips),
-        cmocka_unit_test(parse_allocation_torture),
+        cmocka_unit_test(rfc3261_invite),        cmocka_unit_test(rfc3261_folded_via),
+        cmocka_unit_test(liberal_reading),       cmocka_unit_test(hostile_inputs),
+        cmocka_unit_test(truncations_and_flips), cmocka_unit_test(parse_allocation_torture),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

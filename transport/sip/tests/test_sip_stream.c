@@ -11,41 +11,42 @@
 #include "cairn/sip.h"
 #include "test_support.h"
 
-static const char stream[] =
-    "REGISTER sip:ims.example.net SIP/2.0\r\n"
-    "Via: SIP/2.0/TLS 192.0.2.5:5061;branch=z9hG4bKreg1;rport\r\n"
-    "From: <sip:+15551234@ims.example.net>;tag=r1\r\n"
-    "To: <sip:+15551234@ims.example.net>\r\n"
-    "Call-ID: reg-1\r\n"
-    "CSeq: 1 REGISTER\r\n"
-    "Contact: <sip:192.0.2.5:5061;transport=tls>;+g.3gpp.icsi-ref=\"urn%3Aurn-7%3A3gpp-service.ims.icsi.oma.cpm.msg\"\r\n"
-    "Expires: 600000\r\n"
-    "Content-Length: 0\r\n"
-    "\r\n"
-    "\r\n\r\n" /* RFC 5626 keep-alive ping between messages */
-    "MESSAGE sip:bob@example.net SIP/2.0\r\n"
-    "v: SIP/2.0/TLS 192.0.2.5:5061;branch=z9hG4bKm1\r\n"
-    "f: <sip:alice@example.net>;tag=a\r\n"
-    "t: <sip:bob@example.net>\r\n"
-    "i: msg-1\r\n"
-    "CSeq: 2 MESSAGE\r\n"
-    "c: message/cpim\r\n"
-    "l: 28\r\n"
-    "\r\n"
-    "CRLF\r\n\r\nin body: not a frame"
-    "SIP/2.0 200 OK\n"
-    "Via: SIP/2.0/TLS 192.0.2.5:5061;branch=z9hG4bKm1\n"
-    "Call-ID: msg-1\n"
-    "CSeq: 2 MESSAGE\n"
-    "Content-Length: 4\n"
-    "\n"
-    "abcd"
-    "BYE sip:bob@example.net SIP/2.0\r\n"
-    "Call-ID: c\r\n"
-    "Content-Type: text/plain\r\n"
-    "Content-Length: 1\r\n"
-    "\r\n"
-    "Z";
+static const char stream[] = "REGISTER sip:ims.example.net SIP/2.0\r\n"
+                             "Via: SIP/2.0/TLS 192.0.2.5:5061;branch=z9hG4bKreg1;rport\r\n"
+                             "From: <sip:+15551234@ims.example.net>;tag=r1\r\n"
+                             "To: <sip:+15551234@ims.example.net>\r\n"
+                             "Call-ID: reg-1\r\n"
+                             "CSeq: 1 REGISTER\r\n"
+                             "Contact: "
+                             "<sip:192.0.2.5:5061;transport=tls>;+g.3gpp.icsi-ref=\"urn%3Aurn-7%"
+                             "3A3gpp-service.ims.icsi.oma.cpm.msg\"\r\n"
+                             "Expires: 600000\r\n"
+                             "Content-Length: 0\r\n"
+                             "\r\n"
+                             "\r\n\r\n" /* RFC 5626 keep-alive ping between messages */
+                             "MESSAGE sip:bob@example.net SIP/2.0\r\n"
+                             "v: SIP/2.0/TLS 192.0.2.5:5061;branch=z9hG4bKm1\r\n"
+                             "f: <sip:alice@example.net>;tag=a\r\n"
+                             "t: <sip:bob@example.net>\r\n"
+                             "i: msg-1\r\n"
+                             "CSeq: 2 MESSAGE\r\n"
+                             "c: message/cpim\r\n"
+                             "l: 28\r\n"
+                             "\r\n"
+                             "CRLF\r\n\r\nin body: not a frame"
+                             "SIP/2.0 200 OK\n"
+                             "Via: SIP/2.0/TLS 192.0.2.5:5061;branch=z9hG4bKm1\n"
+                             "Call-ID: msg-1\n"
+                             "CSeq: 2 MESSAGE\n"
+                             "Content-Length: 4\n"
+                             "\n"
+                             "abcd"
+                             "BYE sip:bob@example.net SIP/2.0\r\n"
+                             "Call-ID: c\r\n"
+                             "Content-Type: text/plain\r\n"
+                             "Content-Length: 1\r\n"
+                             "\r\n"
+                             "Z";
 
 #define NMSG 4
 
@@ -63,8 +64,8 @@ static void collect_free(cairn_context *ctx, collected *c)
 }
 
 /* Feeds one chunk, draining every message it completes. */
-static cairn_status feed(cairn_context *ctx, cairn_sip_reader *r,
-                         const uint8_t *p, size_t len, collected *c)
+static cairn_status feed(cairn_context *ctx, cairn_sip_reader *r, const uint8_t *p, size_t len,
+                         collected *c)
 {
     while (len) {
         size_t used = 0;
@@ -124,7 +125,8 @@ static void whole_stream_messages(void **state)
     reference(ctx, &ref);
     assert_non_null(strstr(ref.wire[0], "REGISTER sip:ims.example.net SIP/2.0\r\n"));
     /* The body holding CRLFCRLF was framed by Content-Length alone. */
-    assert_non_null(strstr(ref.wire[1], "Content-Length: 28\r\n\r\nCRLF\r\n\r\nin body: not a frame"));
+    assert_non_null(
+        strstr(ref.wire[1], "Content-Length: 28\r\n\r\nCRLF\r\n\r\nin body: not a frame"));
     assert_non_null(strstr(ref.wire[2], "SIP/2.0 200 OK\r\n"));
     assert_non_null(strstr(ref.wire[3], "\r\n\r\nZ"));
     collect_free(ctx, &ref);
@@ -180,9 +182,8 @@ static void every_split_point(void **state)
 
 /* Feeds the whole input and returns the first error, checking that the
  * reader never buffered more than `bound` bytes along the way. */
-static cairn_status feed_hostile(cairn_context *ctx, const cairn_sip_limits *lim,
-                                 const char *in, size_t n, size_t chunk,
-                                 size_t bound)
+static cairn_status feed_hostile(cairn_context *ctx, const cairn_sip_limits *lim, const char *in,
+                                 size_t n, size_t chunk, size_t bound)
 {
     cairn_sip_reader *r = NULL;
     collected got = {0};

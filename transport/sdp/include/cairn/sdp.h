@@ -77,10 +77,8 @@ typedef struct cairn_sdp_media {
  * bare CR), CAIRN_ERR_VERSION (v= not 0), CAIRN_ERR_TOO_LARGE (size or a
  * line over its cap), CAIRN_ERR_LIMIT (too many lines or media),
  * CAIRN_ERR_NOMEM. On success *out is the caller's; on error NULL. */
-CAIRN_MUST_CHECK cairn_status cairn_sdp_parse(const cairn_context *ctx,
-                                              const cairn_sdp_limits *lim,
-                                              const uint8_t *data, size_t len,
-                                              cairn_sdp **out);
+CAIRN_MUST_CHECK cairn_status cairn_sdp_parse(const cairn_context *ctx, const cairn_sdp_limits *lim,
+                                              const uint8_t *data, size_t len, cairn_sdp **out);
 void cairn_sdp_free(cairn_sdp *s);
 
 const cairn_sdp_origin *cairn_sdp_origin_get(const cairn_sdp *s);
@@ -91,18 +89,18 @@ const cairn_sdp_media *cairn_sdp_media_at(const cairn_sdp *s, size_t i);
 
 /* The connection address for media i: its own c= line, else the
  * session's (i may be CAIRN_SDP_SESSION). CAIRN_ERR_NOT_FOUND if none. */
-cairn_status cairn_sdp_connection(const cairn_sdp *s, size_t media,
-                                  cairn_sdp_str *addrtype, cairn_sdp_str *addr);
+cairn_status cairn_sdp_connection(const cairn_sdp *s, size_t media, cairn_sdp_str *addrtype,
+                                  cairn_sdp_str *addr);
 
 /* The nth a=<name>[:value] of the session or of media i (name
  * case-insensitive); *value empty for a flag. CAIRN_ERR_NOT_FOUND. */
-cairn_status cairn_sdp_attr(const cairn_sdp *s, size_t media, const char *name,
-                            size_t nth, cairn_sdp_str *value);
+cairn_status cairn_sdp_attr(const cairn_sdp *s, size_t media, const char *name, size_t nth,
+                            cairn_sdp_str *value);
 
 /* Iterates every line: type letter and value. CAIRN_ERR_NOT_FOUND past
  * the end. *media is the media index or CAIRN_SDP_SESSION. */
-cairn_status cairn_sdp_line_at(const cairn_sdp *s, size_t i, char *type,
-                               cairn_sdp_str *value, size_t *media);
+cairn_status cairn_sdp_line_at(const cairn_sdp *s, size_t i, char *type, cairn_sdp_str *value,
+                               size_t *media);
 
 /* Appends every line, in order, with CRLF ends. Buffer errors from out
  * (out->len restored). */
@@ -121,11 +119,11 @@ typedef enum cairn_sdp_setup {
 #define CAIRN_SDP_MAX_PATH 16
 
 typedef struct cairn_sdp_msrp {
-    bool tls;            /* TCP/TLS/MSRP */
+    bool tls; /* TCP/TLS/MSRP */
     uint16_t port;
     cairn_sdp_str addrtype, addr;
-    cairn_sdp_str path;  /* the whole a=path value */
-    size_t path_count;   /* URIs in it, each msrp:// or msrps:// */
+    cairn_sdp_str path; /* the whole a=path value */
+    size_t path_count;  /* URIs in it, each msrp:// or msrps:// */
     cairn_sdp_str path_uri[CAIRN_SDP_MAX_PATH];
     cairn_sdp_setup setup;
     cairn_sdp_str accept_types;         /* space-separated */
@@ -144,24 +142,23 @@ cairn_status cairn_sdp_msrp_find(const cairn_sdp *s, size_t *media);
  * or a=accept-types missing, a path URI not msrp(s)://, an unknown setup
  * role, a bad max-size, no connection address), CAIRN_ERR_LIMIT (more
  * than CAIRN_SDP_MAX_PATH path URIs), CAIRN_ERR_NOT_FOUND (no media i). */
-CAIRN_MUST_CHECK cairn_status cairn_sdp_msrp_get(const cairn_sdp *s,
-                                                 size_t media,
+CAIRN_MUST_CHECK cairn_status cairn_sdp_msrp_get(const cairn_sdp *s, size_t media,
                                                  cairn_sdp_msrp *out);
 
 /* What Cairn offers or answers for one MSRP session. */
 typedef struct cairn_sdp_msrp_offer {
-    const char *origin_user;  /* NULL gives "-" */
+    const char *origin_user; /* NULL gives "-" */
     uint64_t sess_id, sess_version;
-    const char *addr;         /* IP literal or host; ':' in it means IP6 */
-    uint16_t port;            /* non-zero (RFC 4975: ignored but set) */
+    const char *addr; /* IP literal or host; ':' in it means IP6 */
+    uint16_t port;    /* non-zero (RFC 4975: ignored but set) */
     bool tls;
-    const char *path;         /* space-separated msrp(s):// URIs, required */
-    cairn_sdp_setup setup;    /* NONE omits a=setup */
-    const char *accept_types; /* required, e.g. "message/cpim" */
+    const char *path;                 /* space-separated msrp(s):// URIs, required */
+    cairn_sdp_setup setup;            /* NONE omits a=setup */
+    const char *accept_types;         /* required, e.g. "message/cpim" */
     const char *accept_wrapped_types; /* NULL omits */
-    uint64_t max_size;        /* 0 omits */
-    const char *file_selector; /* NULL omits */
-    const char *direction;    /* NULL omits; else sendrecv/sendonly/recvonly/inactive */
+    uint64_t max_size;                /* 0 omits */
+    const char *file_selector;        /* NULL omits */
+    const char *direction;            /* NULL omits; else sendrecv/sendonly/recvonly/inactive */
 } cairn_sdp_msrp_offer;
 
 /* Appends the description (SDP-10): v, o, s=-, c, t=0 0, m=message,
@@ -169,8 +166,7 @@ typedef struct cairn_sdp_msrp_offer {
  * file-selector, direction. Refuses (CAIRN_ERR_INVALID_ARG) missing
  * fields, CR/LF in any string, a path URI whose scheme does not match tls
  * (msrps:// with TLS). Buffer errors from out (out->len restored). */
-cairn_status cairn_sdp_msrp_build(const cairn_sdp_msrp_offer *o,
-                                  struct cairn__buf *out);
+cairn_status cairn_sdp_msrp_build(const cairn_sdp_msrp_offer *o, struct cairn__buf *out);
 
 #ifdef __cplusplus
 }

@@ -78,14 +78,12 @@ void cairn_sip_limits_default(cairn_sip_limits *lim);
 /* Creates a request "<method> <uri> SIP/2.0" with no headers. method must
  * be a token, uri non-empty without whitespace or control characters.
  * Errors: CAIRN_ERR_INVALID_ARG, CAIRN_ERR_NOMEM. *out is the caller's. */
-cairn_status cairn_sip_msg_new_request(const cairn_context *ctx,
-                                       const char *method, const char *uri,
-                                       cairn_sip_msg **out);
+cairn_status cairn_sip_msg_new_request(const cairn_context *ctx, const char *method,
+                                       const char *uri, cairn_sip_msg **out);
 
 /* Creates a response "SIP/2.0 <status> <reason>". status 100..699; reason
  * NULL picks the RFC 3261 phrase (or "Unknown"). Errors as above. */
-cairn_status cairn_sip_msg_new_response(const cairn_context *ctx, int status,
-                                        const char *reason,
+cairn_status cairn_sip_msg_new_response(const cairn_context *ctx, int status, const char *reason,
                                         cairn_sip_msg **out);
 
 /* Releases the message and everything it owns; NULL is a no-op. */
@@ -95,45 +93,39 @@ void cairn_sip_msg_free(cairn_sip_msg *m);
  * (compact forms are expanded: "i" is stored as "Call-ID"); value must not
  * contain CR, LF or NUL and is stored trimmed. The value is stored as is,
  * even for list headers. Errors: CAIRN_ERR_INVALID_ARG, CAIRN_ERR_NOMEM. */
-cairn_status cairn_sip_msg_header_add(cairn_sip_msg *m, const char *name,
-                                      const char *value);
+cairn_status cairn_sip_msg_header_add(cairn_sip_msg *m, const char *name, const char *value);
 
 /* printf-style variant of cairn_sip_msg_header_add; the formatted value is
  * limited to 8192 bytes (CAIRN_ERR_TOO_LARGE). */
-cairn_status cairn_sip_msg_header_addf(cairn_sip_msg *m, const char *name,
-                                       const char *fmt, ...)
+cairn_status cairn_sip_msg_header_addf(cairn_sip_msg *m, const char *name, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 /* Inserts the header before the first existing header of the same name, or
  * at the top when there is none (a proxy pushing its Via). Errors as add. */
-cairn_status cairn_sip_msg_header_prepend(cairn_sip_msg *m, const char *name,
-                                          const char *value);
+cairn_status cairn_sip_msg_header_prepend(cairn_sip_msg *m, const char *name, const char *value);
 
 /* Removes every header of that name, then appends one. Errors as add; on
  * error the message is unchanged. */
-cairn_status cairn_sip_msg_header_set(cairn_sip_msg *m, const char *name,
-                                      const char *value);
+cairn_status cairn_sip_msg_header_set(cairn_sip_msg *m, const char *name, const char *value);
 
 /* Removes every header of that name; returns how many were removed. */
 size_t cairn_sip_msg_header_remove(cairn_sip_msg *m, const char *name);
 
 /* Removes the idx-th header of that name (0 = topmost). CAIRN_ERR_NOT_FOUND
  * when there is none. */
-cairn_status cairn_sip_msg_header_remove_at(cairn_sip_msg *m, const char *name,
-                                            size_t idx);
+cairn_status cairn_sip_msg_header_remove_at(cairn_sip_msg *m, const char *name, size_t idx);
 
 /* Replaces the body with a copy of body[0..len). content_type non-NULL
  * sets Content-Type; NULL with len 0 removes it. A non-empty body needs a
  * content type (here or already set): CAIRN_ERR_INVALID_ARG otherwise.
  * Errors: CAIRN_ERR_INVALID_ARG, CAIRN_ERR_NOMEM; unchanged on error. */
-cairn_status cairn_sip_msg_body_set(cairn_sip_msg *m, const char *content_type,
-                                    const void *body, size_t len);
+cairn_status cairn_sip_msg_body_set(cairn_sip_msg *m, const char *content_type, const void *body,
+                                    size_t len);
 
 /* Appends the wire form to out (CRLF lines, canonical names, computed
  * Content-Length, then the body). out's own limit applies
  * (CAIRN_ERR_TOO_LARGE); on error out->len is restored. */
-cairn_status cairn_sip_msg_serialize(const cairn_sip_msg *m,
-                                     struct cairn__buf *out);
+cairn_status cairn_sip_msg_serialize(const cairn_sip_msg *m, struct cairn__buf *out);
 
 /* ---- querying ---------------------------------------------------------- */
 
@@ -152,13 +144,12 @@ const char *cairn_sip_msg_reason(const cairn_sip_msg *m);
 size_t cairn_sip_msg_header_count(const cairn_sip_msg *m, const char *name);
 
 /* Value of the idx-th header of that name (0 = topmost), or NULL. */
-const char *cairn_sip_msg_header(const cairn_sip_msg *m, const char *name,
-                                 size_t idx);
+const char *cairn_sip_msg_header(const cairn_sip_msg *m, const char *name, size_t idx);
 
 /* Iteration over all headers in order: the i-th header's canonical name
  * and value. CAIRN_ERR_NOT_FOUND past the end. */
-cairn_status cairn_sip_msg_header_at(const cairn_sip_msg *m, size_t i,
-                                     const char **name, const char **value);
+cairn_status cairn_sip_msg_header_at(const cairn_sip_msg *m, size_t i, const char **name,
+                                     const char **value);
 
 /* The body (NUL-terminated for convenience, not counted in *len); an empty
  * body gives a non-NULL pointer to "" and *len 0. */
@@ -182,10 +173,8 @@ const char *cairn_sip_header_canonical(const char *name, size_t len);
  * bytes or the body over its cap), CAIRN_ERR_LIMIT (too many headers),
  * CAIRN_ERR_NOMEM. On success *out is the caller's; on error it is NULL. */
 CAIRN_MUST_CHECK cairn_status cairn_sip_msg_parse(const cairn_context *ctx,
-                                                  const cairn_sip_limits *lim,
-                                                  const uint8_t *data,
-                                                  size_t len,
-                                                  cairn_sip_msg **out);
+                                                  const cairn_sip_limits *lim, const uint8_t *data,
+                                                  size_t len, cairn_sip_msg **out);
 
 /*
  * Stream reader: frames SIP messages on a TCP/TLS byte stream.
@@ -201,8 +190,7 @@ CAIRN_MUST_CHECK cairn_status cairn_sip_msg_parse(const cairn_context *ctx,
 typedef struct cairn_sip_reader cairn_sip_reader;
 
 /* Creates a reader; lim NULL means defaults. Errors: CAIRN_ERR_NOMEM. */
-cairn_status cairn_sip_reader_new(const cairn_context *ctx,
-                                  const cairn_sip_limits *lim,
+cairn_status cairn_sip_reader_new(const cairn_context *ctx, const cairn_sip_limits *lim,
                                   cairn_sip_reader **out);
 /* Releases the reader and any partial message; NULL is a no-op. */
 void cairn_sip_reader_free(cairn_sip_reader *r);
@@ -215,10 +203,8 @@ void cairn_sip_reader_free(cairn_sip_reader *r);
  * missing Content-Length means an empty body; after an error the reader
  * stays failed (framing is lost: close the connection) and returns the
  * same status on every later call. */
-CAIRN_MUST_CHECK cairn_status cairn_sip_reader_feed(cairn_sip_reader *r,
-                                                    const uint8_t *data,
-                                                    size_t len,
-                                                    size_t *consumed,
+CAIRN_MUST_CHECK cairn_status cairn_sip_reader_feed(cairn_sip_reader *r, const uint8_t *data,
+                                                    size_t len, size_t *consumed,
                                                     cairn_sip_msg **out);
 
 /* Bytes buffered for the message in progress (0 between messages). */

@@ -41,14 +41,12 @@ cairn_sip_str cairn_sip_str_of(const char *s);
  * returned. value is empty for a flag parameter; quoted values come
  * without quotes. Returns CAIRN_OK, CAIRN_ERR_NOT_FOUND at the end, or
  * CAIRN_ERR_DECODE (no ';', empty name, unterminated quote). */
-CAIRN_MUST_CHECK cairn_status cairn_sip_param_next(cairn_sip_str *cursor,
-                                                   cairn_sip_str *name,
+CAIRN_MUST_CHECK cairn_status cairn_sip_param_next(cairn_sip_str *cursor, cairn_sip_str *name,
                                                    cairn_sip_str *value);
 
 /* Finds the first parameter called name (case-insensitive). CAIRN_OK with
  * *value set (value may be NULL), CAIRN_ERR_NOT_FOUND, CAIRN_ERR_DECODE. */
-CAIRN_MUST_CHECK cairn_status cairn_sip_param_get(cairn_sip_str params,
-                                                  const char *name,
+CAIRN_MUST_CHECK cairn_status cairn_sip_param_get(cairn_sip_str params, const char *name,
                                                   cairn_sip_str *value);
 
 /* ---- URIs -------------------------------------------------------------- */
@@ -72,13 +70,12 @@ typedef struct cairn_sip_uri {
 /* Parses a sip:, sips: or tel: URI (scheme any case). Errors:
  * CAIRN_ERR_DECODE (malformed: empty host, bad port, bad characters),
  * CAIRN_ERR_UNSUPPORTED (another scheme). */
-CAIRN_MUST_CHECK cairn_status cairn_sip_uri_parse(const char *s, size_t len,
-                                                  cairn_sip_uri *out);
+CAIRN_MUST_CHECK cairn_status cairn_sip_uri_parse(const char *s, size_t len, cairn_sip_uri *out);
 
 /* ---- name-addr / addr-spec --------------------------------------------- */
 
 typedef struct cairn_sip_addr {
-    cairn_sip_str display; /* display name without quotes, or empty */
+    cairn_sip_str display;  /* display name without quotes, or empty */
     cairn_sip_str uri_text; /* the URI text (inside <> for a name-addr) */
     cairn_sip_uri uri;
     cairn_sip_str params; /* header parameters after the URI (";tag=...") */
@@ -89,16 +86,15 @@ typedef struct cairn_sip_addr {
  * ("Bob" <sip:bob@b.example>;tag=x) or an addr-spec (sip:bob@b.example;
  * tag=x, where ';' starts header parameters as RFC 3261 section 20.10
  * says), or "*" when allow_star. Errors as cairn_sip_uri_parse. */
-CAIRN_MUST_CHECK cairn_status cairn_sip_addr_parse(const char *s, size_t len,
-                                                   bool allow_star,
+CAIRN_MUST_CHECK cairn_status cairn_sip_addr_parse(const char *s, size_t len, bool allow_star,
                                                    cairn_sip_addr *out);
 
 /* Writes a name-addr: ["display" ]<uri>[;tag=tag]. display is quoted with
  * '"' and '\' escaped; NULL/"" omits it. uri must parse; display, uri and
  * tag must not contain CR/LF/NUL; tag must be a token.
  * Errors: CAIRN_ERR_INVALID_ARG, CAIRN_ERR_TOO_LARGE/NOMEM from out. */
-cairn_status cairn_sip_addr_format(struct cairn__buf *out, const char *display,
-                                   const char *uri, const char *tag);
+cairn_status cairn_sip_addr_format(struct cairn__buf *out, const char *display, const char *uri,
+                                   const char *tag);
 
 /* ---- Via, CSeq --------------------------------------------------------- */
 
@@ -115,37 +111,30 @@ typedef struct cairn_sip_via {
 
 /* Parses one Via value "SIP/2.0/TCP host:port;branch=...". Errors:
  * CAIRN_ERR_DECODE, CAIRN_ERR_VERSION (not SIP/2.0). */
-CAIRN_MUST_CHECK cairn_status cairn_sip_via_parse(const char *s, size_t len,
-                                                  cairn_sip_via *out);
+CAIRN_MUST_CHECK cairn_status cairn_sip_via_parse(const char *s, size_t len, cairn_sip_via *out);
 
 /* Parses "4711 INVITE": the number (< 2^31, RFC 3261 section 8.1.1.5) and
  * the method token. Errors: CAIRN_ERR_DECODE. */
-CAIRN_MUST_CHECK cairn_status cairn_sip_cseq_parse(const char *s, size_t len,
-                                                   uint32_t *num,
+CAIRN_MUST_CHECK cairn_status cairn_sip_cseq_parse(const char *s, size_t len, uint32_t *num,
                                                    cairn_sip_str *method);
 
 /* ---- message shortcuts (slices point into the message) ----------------- */
 
 /* Parses the idx-th header of that name with the matching parser above.
  * CAIRN_ERR_NOT_FOUND when absent, else the parser's status. */
-CAIRN_MUST_CHECK cairn_status cairn_sip_msg_via(const cairn_sip_msg *m,
-                                                size_t idx,
+CAIRN_MUST_CHECK cairn_status cairn_sip_msg_via(const cairn_sip_msg *m, size_t idx,
                                                 cairn_sip_via *out);
-CAIRN_MUST_CHECK cairn_status cairn_sip_msg_addr(const cairn_sip_msg *m,
-                                                 const char *name, size_t idx,
-                                                 cairn_sip_addr *out);
-CAIRN_MUST_CHECK cairn_status cairn_sip_msg_cseq(const cairn_sip_msg *m,
-                                                 uint32_t *num,
+CAIRN_MUST_CHECK cairn_status cairn_sip_msg_addr(const cairn_sip_msg *m, const char *name,
+                                                 size_t idx, cairn_sip_addr *out);
+CAIRN_MUST_CHECK cairn_status cairn_sip_msg_cseq(const cairn_sip_msg *m, uint32_t *num,
                                                  cairn_sip_str *method);
 /* The tag parameter of From or To; empty slice (and CAIRN_OK) when the
  * header has no tag. */
-CAIRN_MUST_CHECK cairn_status cairn_sip_msg_tag(const cairn_sip_msg *m,
-                                                const char *name,
+CAIRN_MUST_CHECK cairn_status cairn_sip_msg_tag(const cairn_sip_msg *m, const char *name,
                                                 cairn_sip_str *tag);
 /* A decimal header such as Expires, Max-Forwards or Min-Expires (at most
  * 2^32-1). CAIRN_ERR_NOT_FOUND, CAIRN_ERR_DECODE. */
-CAIRN_MUST_CHECK cairn_status cairn_sip_msg_uint(const cairn_sip_msg *m,
-                                                 const char *name,
+CAIRN_MUST_CHECK cairn_status cairn_sip_msg_uint(const cairn_sip_msg *m, const char *name,
                                                  uint32_t *out);
 
 /* ---- generators -------------------------------------------------------- */
@@ -153,12 +142,10 @@ CAIRN_MUST_CHECK cairn_status cairn_sip_msg_uint(const cairn_sip_msg *m,
 /* A Via branch: "z9hG4bK" + 32 lowercase hex random digits (RFC 3261
  * magic cookie, SIP-30). out must hold CAIRN_SIP_BRANCH_SIZE bytes. */
 #define CAIRN_SIP_BRANCH_SIZE 40
-cairn_status cairn_sip_branch_new(const cairn_context *ctx,
-                                  char out[CAIRN_SIP_BRANCH_SIZE]);
+cairn_status cairn_sip_branch_new(const cairn_context *ctx, char out[CAIRN_SIP_BRANCH_SIZE]);
 /* A From/To tag or Call-ID: 32 lowercase hex random digits, NUL-ended. */
 #define CAIRN_SIP_TOKEN_SIZE 33
-cairn_status cairn_sip_token_new(const cairn_context *ctx,
-                                 char out[CAIRN_SIP_TOKEN_SIZE]);
+cairn_status cairn_sip_token_new(const cairn_context *ctx, char out[CAIRN_SIP_TOKEN_SIZE]);
 
 #ifdef __cplusplus
 }

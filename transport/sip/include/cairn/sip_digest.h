@@ -65,24 +65,21 @@ typedef struct cairn_sip_credentials {
  * a parameter repeated), CAIRN_ERR_UNSUPPORTED (algorithm other than MD5 /
  * SHA-256, or qop without "auth"), CAIRN_ERR_TOO_LARGE (a field over its
  * capacity). *out is written only on success. */
-CAIRN_MUST_CHECK cairn_status cairn_sip_challenge_parse(const char *s,
-                                                        size_t len,
+CAIRN_MUST_CHECK cairn_status cairn_sip_challenge_parse(const char *s, size_t len,
                                                         cairn_sip_challenge *out);
 
 /* Among the headers of that name in m (topmost first), the first
  * challenge this profile supports (RFC 8760 section 2.4: the UAC uses the
  * topmost one it supports). CAIRN_ERR_NOT_FOUND when none is usable. */
-CAIRN_MUST_CHECK cairn_status cairn_sip_msg_challenge(const cairn_sip_msg *m,
-                                                      const char *header,
+CAIRN_MUST_CHECK cairn_status cairn_sip_msg_challenge(const cairn_sip_msg *m, const char *header,
                                                       cairn_sip_challenge *out);
 
 /* Parses an Authorization / Proxy-Authorization value. Requires username,
  * realm, nonce, uri, response (hex of the algorithm's length); with qop
  * (which must be auth) also cnonce and nc (8 hex digits).
  * Errors as cairn_sip_challenge_parse. */
-CAIRN_MUST_CHECK cairn_status
-cairn_sip_credentials_parse(const char *s, size_t len,
-                            cairn_sip_credentials *out);
+CAIRN_MUST_CHECK cairn_status cairn_sip_credentials_parse(const char *s, size_t len,
+                                                          cairn_sip_credentials *out);
 
 /* Client: appends the Authorization value answering ch for a request
  * (method, uri as in the request line) to out. With qop auth, cnonce (NULL
@@ -90,32 +87,25 @@ cairn_sip_credentials_parse(const char *s, size_t len,
  * the RFC 2069 form is produced. Strings must not contain CR/LF; username
  * and uri also no '"' or '\'. Errors: CAIRN_ERR_INVALID_ARG,
  * CAIRN_ERR_CRYPTO, buffer errors (out->len restored). */
-cairn_status cairn_sip_digest_authorize(const cairn_context *ctx,
-                                        const cairn_sip_challenge *ch,
-                                        const char *username,
-                                        const char *password,
-                                        const char *method, const char *uri,
-                                        const char *cnonce, uint32_t nc,
-                                        struct cairn__buf *out);
+cairn_status cairn_sip_digest_authorize(const cairn_context *ctx, const cairn_sip_challenge *ch,
+                                        const char *username, const char *password,
+                                        const char *method, const char *uri, const char *cnonce,
+                                        uint32_t nc, struct cairn__buf *out);
 
 /* Server: appends a challenge value: Digest realm="..", nonce="..",
  * [opaque="..",] algorithm=.., qop="auth"[, stale=true]. The nonce is the
  * caller's (random, and remembered to check freshness). realm/nonce/opaque
  * must not contain CR, LF, '"' or '\'. Errors: CAIRN_ERR_INVALID_ARG,
  * buffer errors. */
-cairn_status cairn_sip_digest_challenge_format(struct cairn__buf *out,
-                                               cairn_sip_digest_alg alg,
-                                               const char *realm,
-                                               const char *nonce,
+cairn_status cairn_sip_digest_challenge_format(struct cairn__buf *out, cairn_sip_digest_alg alg,
+                                               const char *realm, const char *nonce,
                                                const char *opaque, bool stale);
 
 /* H(username:realm:password) in lowercase hex (what a registrar stores
  * instead of the password). Errors: CAIRN_ERR_INVALID_ARG,
  * CAIRN_ERR_CRYPTO. */
-cairn_status cairn_sip_digest_ha1(cairn_sip_digest_alg alg,
-                                  const char *username, const char *realm,
-                                  const char *password,
-                                  char out[CAIRN_SIP_DIGEST_HEX]);
+cairn_status cairn_sip_digest_ha1(cairn_sip_digest_alg alg, const char *username, const char *realm,
+                                  const char *password, char out[CAIRN_SIP_DIGEST_HEX]);
 
 /* Server: verifies credentials for a request method given the stored HA1
  * (hex, as from cairn_sip_digest_ha1 with cr->alg). Checks realm and nonce
@@ -124,10 +114,11 @@ cairn_status cairn_sip_digest_ha1(cairn_sip_digest_alg alg,
  * grows, and that cr->uri matches the Request-URI.
  * Returns CAIRN_OK or CAIRN_ERR_AUTH; CAIRN_ERR_INVALID_ARG for bad
  * arguments; CAIRN_ERR_CRYPTO if hashing fails. */
-CAIRN_MUST_CHECK cairn_status cairn_sip_digest_verify(
-    const cairn_sip_credentials *cr, const char *method,
-    const char *expected_realm, const char *expected_nonce,
-    const char *ha1_hex);
+CAIRN_MUST_CHECK cairn_status cairn_sip_digest_verify(const cairn_sip_credentials *cr,
+                                                      const char *method,
+                                                      const char *expected_realm,
+                                                      const char *expected_nonce,
+                                                      const char *ha1_hex);
 
 /* The algorithm's token ("MD5", "SHA-256"), NULL for an unknown value. */
 const char *cairn_sip_digest_alg_name(cairn_sip_digest_alg alg);

@@ -55,8 +55,7 @@ unsigned cairn_sip_msg_features(const cairn_sip_msg *m, const char *header);
 /* Appends the parameters for a feature set (strict form above) to out,
  * e.g. ;+g.3gpp.icsi-ref="urn%3Aurn-7%3A3gpp-service.ims.icsi.oma.cpm.msg".
  * Unknown bits: CAIRN_ERR_INVALID_ARG. Buffer errors from out. */
-cairn_status cairn_sip_features_format(struct cairn__buf *out,
-                                       unsigned features);
+cairn_status cairn_sip_features_format(struct cairn__buf *out, unsigned features);
 
 #ifdef __cplusplus
 }
