@@ -148,25 +148,31 @@ static cairn_status check_args(const cairn_context *ctx, const cairn_kt_config *
     return CAIRN_OK;
 }
 
-static cairn_status merge_keys(cairn_kt_label_state *s, const ktdir__vkey *keys,
+/* Keeps only what the response authenticated: VRF outputs, and the
+ * commitments an inclusion proof actually used (KT-CLI-2). */
+static cairn_status merge_keys(cairn_kt_label_state *s, const ktdir__vkey *in,
                                size_t nk)
 {
     for (size_t i = 0; i < nk; i++) {
+        bool has_commit = in[i].has_commit && in[i].used;
         size_t j;
         for (j = 0; j < s->n_keys; j++)
-            if (s->keys[j].version == keys[i].version)
+            if (s->keys[j].version == in[i].version)
                 break;
         if (j == s->n_keys) {
             if (s->n_keys >= CAIRN_KT_MAX_KEYS)
                 return CAIRN_ERR_LIMIT;
             s->n_keys++;
-        } else if (s->keys[j].has_commitment && !keys[i].has_commit) {
+        } else if (s->keys[j].has_commitment && !has_commit) {
             continue;
         }
-        s->keys[j].version = keys[i].version;
-        memcpy(s->keys[j].vrf_output, keys[i].vrf, 32);
-        memcpy(s->keys[j].commitment, keys[i].commit, 32);
-        s->keys[j].has_commitment = keys[i].has_commit;
+        s->keys[j].version = in[i].version;
+        memcpy(s->keys[j].vrf_output, in[i].vrf, 32);
+        if (has_commit)
+            memcpy(s->keys[j].commitment, in[i].commit, 32);
+        else
+            memset(s->keys[j].commitment, 0, 32);
+        s->keys[j].has_commitment = has_commit;
     }
     return CAIRN_OK;
 }

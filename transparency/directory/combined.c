@@ -243,7 +243,7 @@ cairn_status ktdir__get_ts(ktdir__pctx *pc, uint64_t idx, uint64_t *ts)
     return CAIRN_OK;
 }
 
-static const ktdir__vkey *key_for(const ktdir__pctx *pc, uint32_t v)
+static ktdir__vkey *key_for(const ktdir__pctx *pc, uint32_t v)
 {
     for (size_t i = 0; i < pc->n_keys; i++)
         if (pc->keys[i].version == v)
@@ -313,9 +313,12 @@ static cairn_status take_proof(ktdir__pctx *pc, uint64_t idx,
                             root, incl, NULL);
     if (st != CAIRN_OK)
         return pc->prove && st == CAIRN_ERR_PROOF ? CAIRN_ERR_INTERNAL : st;
-    for (size_t i = 0; i < nv; i++)
+    for (size_t i = 0; i < nv; i++) {
         if (incl[i] != outcome[i])
             return pc->prove ? CAIRN_ERR_INTERNAL : CAIRN_ERR_PROOF;
+        if (incl[i])
+            key_for(pc, vers[i])->used = true;
+    }
     if ((st = add_entry(pc, idx, &e)) != CAIRN_OK)
         return st;
     if (e->has_root) {
@@ -532,8 +535,8 @@ cairn_status ktdir__pctx_finish(ktdir__pctx *pc, uint64_t a, uint8_t root[KT_H],
     for (size_t i = 0; i < pc->n_ents; i++) {
         if (!pc->ents[i].has_ts)
             continue;
-        if (have_last && pc->ents[i].ts < last_ts)
-            return CAIRN_ERR_STALE;
+        if (!pc->prove && have_last && pc->ents[i].ts < last_ts)
+            return CAIRN_ERR_STALE; /* the verifier judges, the prover reports */
         last_ts = pc->ents[i].ts;
         have_last = true;
         if (!pc->ents[i].retained)

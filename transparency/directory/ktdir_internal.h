@@ -329,6 +329,7 @@ typedef struct ktdir__vkey {
     uint8_t vrf[KT_VRF_NH];
     uint8_t commit[KT_H];
     bool has_commit;
+    bool used; /* an inclusion result authenticated the commitment */
 } ktdir__vkey;
 
 /* Prover's view of the directory (directory.c implements it). */
@@ -375,7 +376,7 @@ typedef struct ktdir__pctx {
     size_t n_lookups;
     ktdir__ladder_rec ladders[256];
     size_t n_ladders;
-    const ktdir__vkey *keys;
+    ktdir__vkey *keys;
     size_t n_keys;
     /* prove mode */
     const ktdir__source *src;

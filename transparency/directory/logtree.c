@@ -135,7 +135,13 @@ static cairn_status walk(walkctx *wc, uint64_t lo, uint64_t size, int depth,
         return CAIRN_ERR_INTERNAL;
     if (size == 1 && has_known) {
         w->leaf(w->ud, fk, out);
-    } else if (ret >= 0 && !has_known) {
+        if (ret >= 0) {
+            uint8_t want[KT_H];
+            w->retained(w->ud, (size_t)ret, want);
+            if (cairn__memeq_ct(want, out, KT_H) != 0)
+                return CAIRN_ERR_PROOF;
+        }
+    } else if (ret >= 0 && !has_known && !(w->a && straddles(w->a, lo, size))) {
         w->retained(w->ud, (size_t)ret, out);
     } else if (!has_known && !strad && is_pow2(size)) {
         st = w->element(w->ud, lo, size, out);
