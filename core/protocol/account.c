@@ -27,7 +27,9 @@ static void sg_log(int level, const char *message, size_t len, void *ud)
 {
     cairn_account *acct = ud;
     /* libsignal's messages name keys by id, never carry plaintext. */
-    cairn__log(acct->ctx, level <= SG_LOG_ERROR ? CAIRN_LOG_WARN : CAIRN_LOG_DEBUG, "signal",
+    /* Failures it logs are the peer's (bad or unknown keys) and reach the
+     * caller as a status; they are not the library's warnings. */
+    cairn__log(acct->ctx, level <= SG_LOG_ERROR ? CAIRN_LOG_INFO : CAIRN_LOG_DEBUG, "signal",
                "%.*s", (int)len, message);
 }
 
