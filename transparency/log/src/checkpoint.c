@@ -73,7 +73,7 @@ cairn_status cairn_checkpoint_parse(const char *text, size_t len,
 
     /* 32 bytes encode to exactly 44 characters with one '='. */
     if (!next_line(p, end, &n) || n != 44 ||
-        cairn__base64_decode(root, sizeof(root), &got, p, n) != CAIRN_OK ||
+        tlog__base64_decode(root, sizeof(root), &got, p, n) != CAIRN_OK ||
         got != CAIRN_TLOG_HASH_LEN)
         return CAIRN_ERR_DECODE;
     memcpy(cp.root, root, CAIRN_TLOG_HASH_LEN);

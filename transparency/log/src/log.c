@@ -375,6 +375,7 @@ cairn_status cairn_tlog_open(const cairn_context *ctx, const char *dir,
     log->flags = flags;
     memcpy(log->origin, origin, olen + 1);
     cairn__buf_init(&log->bundle, ctx, CAIRN_TLOG_BUNDLE_MAX_LEN);
+    cairn_tlog_tile_reader_init(&log->reader, 0, tlog__fetch_tile, log);
 
     rc = cairn_note_signer_copy(ctx, signer, &log->signer);
     if (rc != CAIRN_OK)

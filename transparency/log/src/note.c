@@ -135,7 +135,7 @@ static cairn_status parse(const cairn_context *ctx, const uint8_t *msg,
         }
         b64 = sp + 1;
         if (b64 == nl ||
-            cairn__base64_decode(n->sigbuf + sigoff, len - sigoff, &got, b64,
+            tlog__base64_decode(n->sigbuf + sigoff, len - sigoff, &got, b64,
                                  (size_t)(nl - b64)) != CAIRN_OK ||
             got < 5) {
             rc = CAIRN_ERR_DECODE;

@@ -76,7 +76,7 @@ static cairn_status split_key(const char *text, size_t len,
      * rather than a silent truncation. */
     {
         uint8_t tmp[48];
-        rc = cairn__base64_decode(tmp, sizeof(tmp), &got, b64,
+        rc = tlog__base64_decode(tmp, sizeof(tmp), &got, b64,
                                   (size_t)(text + len - b64));
         if (rc != CAIRN_OK || got == 0) {
             cairn__wipe(tmp, sizeof(tmp));

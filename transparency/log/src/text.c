@@ -91,3 +91,19 @@ bool tlog__note_chars_valid(const uint8_t *p, size_t n)
     }
     return true;
 }
+
+/* libsodium's decoder maps some bytes >= 0x80 onto base64 digits instead of
+ * rejecting them, so the alphabet is checked here before decoding: a
+ * signed text must have one spelling (TLOG-19). */
+cairn_status tlog__base64_decode(uint8_t *out, size_t cap, size_t *out_len,
+                                 const char *in, size_t in_len)
+{
+    size_t i;
+    for (i = 0; i < in_len; i++) {
+        char c = in[i];
+        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+              (c >= '0' && c <= '9') || c == '+' || c == '/' || c == '='))
+            return CAIRN_ERR_DECODE;
+    }
+    return cairn__base64_decode(out, cap, out_len, in, in_len);
+}

@@ -40,4 +40,9 @@ bool tlog__name_valid(const uint8_t *p, size_t n);
 /* Note text rules: valid UTF-8 and no control character except '\n'. */
 bool tlog__note_chars_valid(const uint8_t *p, size_t n);
 
+/* Strict standard base64 (RFC 4648 section 4, padded): also rejects any
+ * byte outside the alphabet. */
+cairn_status tlog__base64_decode(uint8_t *out, size_t cap, size_t *out_len,
+                                 const char *in, size_t in_len);
+
 #endif

@@ -439,6 +439,8 @@ static void checkpoints(void **state)
         "origin\n15\nrKbDipCvhuX1GZ7g5BBe8sA6BbJ7ja/1nk427v383cs=\next\n\n",
         "ori\x01gin\n15\nrKbDipCvhuX1GZ7g5BBe8sA6BbJ7ja/1nk427v383cs=\n",
         "ori\xffgin\n15\nrKbDipCvhuX1GZ7g5BBe8sA6BbJ7ja/1nk427v383cs=\n",
+        /* libsodium alone decodes this (found by fuzzing): high bytes in base64 */
+        "o\n0\n47DEQpj8HBSa+\xd1\xa6ImW+5JCeuQeRkm5NMpJWZG3hSuFU=\n",
     };
     cairn_checkpoint cp;
     char out[2048];
