@@ -4,6 +4,7 @@
  * lines, comma lists: SIP-12, SIP-25), and hostile inputs with clean
  * errors (SIP-20..24).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -331,10 +332,86 @@ static void parse_allocation_torture(void **state)
     cairn_context_destroy(ctx);
 }
 
+/* RFC 3261 section 24.1: Bob's REGISTER. */
+static void rfc3261_register(void **state)
+{
+    static const char in[] = "REGISTER sip:registrar.biloxi.com SIP/2.0\r\n"
+                             "Via: SIP/2.0/UDP bobspc.biloxi.com:5060;branch=z9hG4bKnashds7\r\n"
+                             "Max-Forwards: 70\r\n"
+                             "To: Bob <sip:bob@biloxi.com>\r\n"
+                             "From: Bob <sip:bob@biloxi.com>;tag=456248\r\n"
+                             "Call-ID: 843817637684230@998sdasdh09\r\n"
+                             "CSeq: 1826 REGISTER\r\n"
+                             "Contact: <sip:bob@192.0.2.4>\r\n"
+                             "Expires: 7200\r\n"
+                             "Content-Length: 0\r\n"
+                             "\r\n";
+    cairn_context *ctx = cts_context();
+    cairn_sip_msg *m = NULL;
+    cairn_sip_addr a;
+    uint32_t n;
+    cairn_sip_str meth;
+    cairn__buf b;
+    (void)state;
+    assert_int_equal(parse(ctx, in, strlen(in), NULL, &m), CAIRN_OK);
+    assert_int_equal(cairn_sip_msg_method_id(m), CAIRN_SIP_REGISTER);
+    assert_int_equal(cairn_sip_msg_cseq(m, &n, &meth), CAIRN_OK);
+    assert_int_equal(n, 1826);
+    assert_int_equal(cairn_sip_msg_addr(m, "Contact", 0, &a), CAIRN_OK);
+    assert_true(cairn_sip_str_eq(a.uri.host, "192.0.2.4"));
+    assert_int_equal(cairn_sip_msg_uint(m, "Expires", &n), CAIRN_OK);
+    assert_int_equal(n, 7200);
+    /* Already in strict form: serializing reproduces the RFC bytes. */
+    cairn__buf_init(&b, ctx, 4096);
+    assert_int_equal(cairn_sip_msg_serialize(m, &b), CAIRN_OK);
+    assert_string_equal((char *)b.data, in);
+    cairn__buf_free(&b);
+    cairn_sip_msg_free(m);
+    cairn_context_destroy(ctx);
+}
+
+/* SIP-20 at its boundary: a line of exactly max_line bytes passes with
+ * CRLF or LF, one more byte fails, in both the datagram and stream paths. */
+static void line_cap_boundary(void **state)
+{
+    cairn_context *ctx = cts_context();
+    cairn_sip_limits lim;
+    char in[256];
+    int ends;
+    (void)state;
+    cairn_sip_limits_default(&lim);
+    lim.max_line = 40;
+    for (ends = 0; ends < 2; ends++) {
+        const char *eol = ends ? "\n" : "\r\n";
+        size_t extra;
+        for (extra = 0; extra < 2; extra++) {
+            cairn_sip_msg *m = NULL;
+            cairn_sip_reader *r = NULL;
+            size_t used = 0;
+            cairn_status want = extra ? CAIRN_ERR_TOO_LARGE : CAIRN_OK, rc;
+            /* "X: " + value = 40 (+extra) bytes. */
+            snprintf(in, sizeof(in), "OPTIONS sip:a SIP/2.0%sX: %.*s%s%s", eol, (int)(37 + extra),
+                     "0123456789012345678901234567890123456789", eol, eol);
+            assert_int_equal(parse(ctx, in, strlen(in), &lim, &m), want);
+            cairn_sip_msg_free(m);
+            m = NULL;
+            assert_int_equal(cairn_sip_reader_new(ctx, &lim, &r), CAIRN_OK);
+            rc = cairn_sip_reader_feed(r, (const uint8_t *)in, strlen(in), &used, &m);
+            assert_int_equal(rc, want);
+            assert_true(want != CAIRN_OK || m != NULL);
+            cairn_sip_msg_free(m);
+            cairn_sip_reader_free(r);
+        }
+    }
+    assert_int_equal(cts_live_allocations(), 1);
+    cairn_context_destroy(ctx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(rfc3261_invite),        cmocka_unit_test(rfc3261_folded_via),
+        cmocka_unit_test(rfc3261_invite),        cmocka_unit_test(rfc3261_register),
+        cmocka_unit_test(line_cap_boundary),     cmocka_unit_test(rfc3261_folded_via),
         cmocka_unit_test(liberal_reading),       cmocka_unit_test(hostile_inputs),
         cmocka_unit_test(truncations_and_flips), cmocka_unit_test(parse_allocation_torture),
     };
