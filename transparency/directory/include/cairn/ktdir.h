@@ -109,7 +109,7 @@ typedef struct cairn_kt_search_result {
 
 /* Verifies a SearchResponse (greatest-version when has_version is false,
  * else fixed-version) for `label` against the retained view `old` at local
- * time now_ms. On success writes *out_view (the new view to retain) and
+ * time now_ms (negative: skip the clock bounds, for tools and fuzzing). On success writes *out_view (the new view to retain) and
  * *res, and when `state` is non-NULL merges the learnt version keys and,
  * if must_monitor, the monitoring map entry into it (state->label must be
  * the searched label or state->label_len 0 to initialise it). On failure

@@ -1,0 +1,11 @@
+# KEYTRANS directory decoders (transparency/directory): search and monitor
+# responses, combined/prefix proofs, tree heads and auditor updates.
+if(TARGET cairn_ktdir)
+  foreach(t search monitor combined treehead)
+    cairn_add_fuzzer(ktdir_${t}
+      SOURCE ${CMAKE_SOURCE_DIR}/transparency/directory/fuzz/fuzz_${t}.c
+      LIBS cairn_ktdir
+      CORPUS ${CMAKE_SOURCE_DIR}/fuzz/corpus/ktdir_${t})
+    target_include_directories(ktdir_${t} PRIVATE ${CMAKE_SOURCE_DIR}/transparency/directory)
+  endforeach()
+endif()
