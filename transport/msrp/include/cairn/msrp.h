@@ -346,7 +346,8 @@ void cairn_msrp_reasm_destroy(cairn_msrp_reasm *r);
  * Drive it from the parser callbacks of one SEND chunk: start, body*, end.
  * start errors (nothing stored, chunk must be refused with the given
  * response): CAIRN_ERR_DECODE (not a SEND, no Message-ID, or m->error:
- * answer 400; a missing Byte-Range means 1-* of *), CAIRN_ERR_TOO_LARGE (range beyond max_message: 413),
+ * answer 400; a missing Byte-Range means 1-* of *),
+ * CAIRN_ERR_TOO_LARGE (range beyond max_message: 413),
  * CAIRN_ERR_LIMIT (too many concurrent messages / bytes: 413),
  * CAIRN_ERR_PROTOCOL (total differs from an earlier chunk's: 400).
  * body errors: CAIRN_ERR_PROTOCOL (bytes past the range end or total),
