@@ -6,6 +6,8 @@ if(TARGET cairn_ktdir)
       SOURCE ${CMAKE_SOURCE_DIR}/transparency/directory/fuzz/fuzz_${t}.c
       LIBS cairn_ktdir
       CORPUS ${CMAKE_SOURCE_DIR}/fuzz/corpus/ktdir_${t})
-    target_include_directories(ktdir_${t} PRIVATE ${CMAKE_SOURCE_DIR}/transparency/directory)
+    if(TARGET ktdir_${t})
+      target_include_directories(ktdir_${t} PRIVATE ${CMAKE_SOURCE_DIR}/transparency/directory)
+    endif()
   endforeach()
 endif()
