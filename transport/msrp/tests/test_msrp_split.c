@@ -75,6 +75,14 @@ static const char stream[] =
     "\r\n"
     "\r\r\r\n\n\n-------abr-------abrt\r\n"
     "-------abrt#\r\n"
+    "MSRP look SEND\r\n"
+    "To-Path: msrp://b.example.com:9/s1;tcp\r\n"
+    "From-Path: msrp://a.example.com:9/s2;tcp\r\n"
+    "Message-ID: m-5\r\n"
+    "Content-Type: text/plain\r\n"
+    "\r\n"
+    "-------lookX\r\n"               /* body opens with its own end-line prefix */
+    "-------look$\r\n"
     "MSRP 49fh AUTH\r\n"
     "To-Path: msrps://alice@intra.example.com;tcp\r\n"
     "From-Path: msrps://alice.example.com:9892/98cjs;tcp\r\n"
@@ -117,8 +125,9 @@ static void test_reference(void **state)
 {
     (void)state;
     /* The whole-buffer parse is the reference; check it is what we mean. */
-    assert_int_equal(g_ref.starts, 8);
-    assert_int_equal(g_ref.ends, 8);
+    assert_int_equal(g_ref.starts, 9);
+    assert_int_equal(g_ref.ends, 9);
+    assert_non_null(strstr(g_ref.log, "err=0(-)\n-------lookX\nEND look $ 12\n"));
     assert_non_null(strstr(g_ref.log, "\r\n-------tricky0$\r\n\r\n-------tricky011$"));
     assert_non_null(strstr(g_ref.log, "01 still body\nEND tricky01 + "));
     assert_non_null(strstr(g_ref.log, "END abrt # 27\n"));
