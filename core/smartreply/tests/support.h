@@ -7,6 +7,7 @@
 #define SR_TEST_SUPPORT_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
 #include "cairn/smartreply.h"
