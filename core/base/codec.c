@@ -64,8 +64,16 @@ cairn_status cairn__base64_decode(uint8_t *out, size_t out_cap,
                                   size_t *out_len, const char *in,
                                   size_t in_len)
 {
-    size_t got = 0;
+    size_t got = 0, i;
     const char *end = NULL;
+    /* libsodium's decoder lets some bytes >= 0x80 through (found by
+     * fuzzing the log's note parser): check the alphabet first. */
+    for (i = 0; i < in_len; i++) {
+        unsigned char c = (unsigned char)in[i];
+        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+              c == '+' || c == '/' || c == '='))
+            return CAIRN_ERR_DECODE;
+    }
     if (sodium_base642bin(out, out_cap, in, in_len, NULL, &got, &end,
                           sodium_base64_VARIANT_ORIGINAL) != 0)
         return (in_len / 4) * 3 > out_cap + 2 ? CAIRN_ERR_TOO_LARGE : CAIRN_ERR_DECODE;

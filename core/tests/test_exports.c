@@ -35,6 +35,8 @@ static void exported_symbols_match_the_pinned_list(void **state)
     assert_non_null(got);
     if (strcmp(want, got) != 0) {
         fprintf(stderr, "exported symbols differ from %s; the library exports:\n%s", list, got);
+        free(want);
+        free(got);
         fail();
     }
     /* every exported name carries the public prefix */

@@ -100,6 +100,9 @@ static void hex_and_base64(void **state)
     assert_int_not_equal(cairn__base64_decode(out, sizeof(out), &n, "Zm8", 3), CAIRN_OK);
     assert_int_not_equal(cairn__base64_decode(out, sizeof(out), &n, "Zm8=!", 5), CAIRN_OK);
     assert_int_not_equal(cairn__base64_decode(out, 2, &n, "Zm9vYmFy", 8), CAIRN_OK);
+    /* bytes outside the alphabet, which libsodium alone lets through */
+    assert_int_equal(cairn__base64_decode(out, sizeof(out), &n, "Zm9v\xd1\xa6", 6), CAIRN_ERR_DECODE);
+    assert_int_equal(cairn__base64_decode(out, sizeof(out), &n, "Zm 9v", 5), CAIRN_ERR_DECODE);
 }
 
 static void context_rejects_bad_config(void **state)
