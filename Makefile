@@ -3,7 +3,7 @@
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 BUILD ?= build
 
-.PHONY: all deps test-deps build demo test test-asan test-mbedtls fuzz bench install clean
+.PHONY: all deps test-deps build demo test check-source test-asan test-mbedtls fuzz bench install clean
 
 all: build
 
@@ -22,7 +22,10 @@ demo: build
 
 # The suite runs twice: OpenSSL under ASan+UBSan, then the mbedTLS backend;
 # then each fuzz target runs briefly under libFuzzer.
-test: test-deps test-asan test-mbedtls fuzz
+test: test-deps check-source test-asan test-mbedtls fuzz
+
+check-source:
+	python3 .ci/check-source
 
 test-asan:
 	cmake -S . -B $(BUILD)/asan -DCMAKE_BUILD_TYPE=Debug -DCAIRN_CRYPTO=openssl \

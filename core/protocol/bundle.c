@@ -55,13 +55,23 @@ static cairn_status get_u32(json_t *obj, const char *k, uint32_t min, uint32_t m
 
 static cairn_status dump(cairn_account *acct, json_t *doc, char **json, size_t *len)
 {
-    char *s = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
+    /* Measure, then serialise into our own allocation: jansson's own
+     * buffers would bypass the context allocator. */
+    size_t n = json_dumpb(doc, NULL, 0, JSON_COMPACT | JSON_SORT_KEYS);
+    char *s;
+    if (n == 0)
+        return CAIRN_ERR_NOMEM;
+    s = cairn__alloc(acct->ctx, n + 1);
     if (s == NULL)
         return CAIRN_ERR_NOMEM;
-    *len = strlen(s);
-    *json = cairn__memdup(acct->ctx, s, *len);
-    free(s); /* jansson's own allocation */
-    return *json ? CAIRN_OK : CAIRN_ERR_NOMEM;
+    if (json_dumpb(doc, s, n, JSON_COMPACT | JSON_SORT_KEYS) != n) {
+        cairn__free(acct->ctx, s);
+        return CAIRN_ERR_INTERNAL;
+    }
+    s[n] = '\0';
+    *json = s;
+    *len = n;
+    return CAIRN_OK;
 }
 
 /* Adds {"id","public","signature"} for the current signed pre-key. */
