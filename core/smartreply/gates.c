@@ -188,12 +188,35 @@ static bool has_letter(const sr_token *t)
     return false;
 }
 
+/* Frequent words of other Latin-script languages that are not English
+ * words: one of them is enough to decline, whatever the rest looks like
+ * ("ciao, come stai" is two "English" words out of three). */
+static const char *const foreign[] = {
+    "stai", "sono", "grazie", "della", "questo", "perch\xc3\xa9", "buongiorno",
+    "hola", "gracias", "qu\xc3\xa9", "est\xc3\xa1", "est\xc3\xa1s", "estoy", "muy",
+    "pero", "tambi\xc3\xa9n", "ma\xc3\xb1" "ana", "bonjour", "merci", "avec", "pour",
+    "vous", "nous", "je", "cest", "\xc3\xa7" "a", "tr\xc3\xa8s", "aussi", "ich",
+    "nicht", "und", "danke", "bitte", "heute", "morgen", "geht", "wie",
+    "schon", "obrigado", "obrigada", "voc\xc3\xaa", "n\xc3\xa3o", "tudo", "bem",
+    "hoe", "niet", "een", "jij", "och", "jag", "hej", "tack", "dziekuje",
+};
+
+static bool is_foreign(const sr_token *t)
+{
+    for (size_t i = 0; i < CAIRN_ARRAY_LEN(foreign); i++)
+        if (strlen(foreign[i]) == t->len && memcmp(foreign[i], t->s, t->len) == 0)
+            return true;
+    return false;
+}
+
 bool smartreply__is_english(const sr_model *m, const sr_token *toks, size_t n)
 {
     size_t words = 0, known = 0;
     for (size_t i = 0; i < n; i++) {
         if (!has_letter(&toks[i]))
             continue;
+        if (is_foreign(&toks[i]))
+            return false;
         words++;
         known += smartreply__vocab_has(m, smartreply__word_hash(&toks[i]));
     }
