@@ -1,5 +1,5 @@
 /*
- * test_sandbox.c - third-party engines in the seccomp worker (SR-10..SR-14):
+ * test_sandbox.c - third-party engines in the seccomp worker (SR-10, SR-12..SR-14):
  * a plugin .so loaded with dlopen answers through the pipe protocol and
  * sees only masked text; one that opens a file or a socket is killed by
  * the kernel, disabled and reaped, while the host keeps serving from the
@@ -54,7 +54,7 @@ static cairn_status load(cairn_smartreply *sr, const char *mode)
                                         strlen(mode), &o);
 }
 
-/* SR-11, SR-13: a dlopen()ed plugin answers over the pipes. */
+/* SR-13, SR-14: a dlopen()ed plugin answers over the pipes. */
 static void dlopened_plugin_answers_with_masked_text(void **state)
 {
     cairn_smartreply *sr = srt_host(ctx);
@@ -163,7 +163,7 @@ static void registered_plugin_in_sandbox_is_killed(void **state)
     cairn_smartreply_destroy(sr);
 }
 
-/* SR-10, SR-11: what is refused at load time. */
+/* SR-10, SR-14: what is refused at load time. */
 static void bad_plugins_are_refused(void **state)
 {
     cairn_smartreply *sr = srt_host(ctx);
