@@ -50,8 +50,8 @@ int main(void)
         "Did you get home okay?", "Check this out https://example.com/article",
         "I got the job!", "What time works for you?", "Can you call me later?",
         "The meeting notes are in the shared folder",
-        "So I was thinking we could go to that new place near the station, "
-        "they have a terrace and it's supposed to be sunny, what do you reckon?",
+        ("So I was thinking we could go to that new place near the station, "
+         "they have a terrace and it's supposed to be sunny, what do you reckon?"),
         "Tu viens ce soir ?", "My dad is in hospital", "lol",
     };
     const size_t nt = sizeof(texts) / sizeof(texts[0]);

@@ -82,7 +82,7 @@ static void arena_free(void *ud, void *p)
     (void)p;
 }
 
-static void child_exit(void)
+__attribute__((noreturn)) static void child_exit(void)
 {
     /* exit_group is not allowed in strict mode; plain exit is. */
     for (;;)
@@ -222,8 +222,8 @@ __attribute__((noreturn)) static void child_main(const sr_worker_spec *spec,
     for (;;) {
         cairn_smartreply_message msgs[CAIRN_SMARTREPLY_WINDOW];
         cairn_smartreply_output out;
-        size_t count, n;
-        uint32_t seq, len;
+        size_t count = 0, n;
+        uint32_t seq = 0, len;
         if (read_all(0, req, SR_FRAME_HEADER) != 0)
             child_exit();
         len = rd32(req + 4);
