@@ -100,7 +100,7 @@ cairn_status tls__be_config_new(cairn_tls_config *cfg)
     BIO_meth_set_create(be->bio_method, bio_create);
     /* Renegotiation and compression are not wanted on a signalling link. */
     SSL_CTX_set_options(be->ssl_ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
-    SSL_CTX_set_mode(be->ssl_ctx, SSL_MODE_ENABLE_PARTIAL_WRITE);
+    SSL_CTX_set_mode(be->ssl_ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
     cfg->be = be;
     return CAIRN_OK;
 }
