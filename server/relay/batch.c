@@ -1,0 +1,122 @@
+/*
+ * batch.c - group commit. Stored messages and acknowledgements accumulate
+ * in one open SQLite transaction; it commits when commit_batch operations
+ * are pending or commit_interval_ms after the first one, whichever comes
+ * first, so one fsync covers many messages.
+ *
+ *   IDLE --op--> OPEN --(N ops | timer | flush())--> COMMIT --> IDLE
+ *                                                      |
+ *             senders get 202 (500 if the commit failed), then queued
+ *             rows (id <= committed_max) are pushed to online devices.
+ *
+ * Invariant: no 202 and no delivery of a row happens before the commit
+ * that made the row durable. Handlers needing their own transaction call
+ * relay__tx_begin, which flushes the batch first.
+ */
+#include <event2/event.h>
+
+#include "relay.h"
+
+bool relay__batch_begin(relay *r)
+{
+    if (r->in_tx)
+        return true;
+    if (!relay__exec(r, "BEGIN IMMEDIATE"))
+        return false;
+    r->in_tx = true;
+    r->tx_ops = 0;
+    r->batch_max_qid = 0;
+    r->batch_depth_delta = 0;
+    return true;
+}
+
+static bool grow(relay *r, void **arr, size_t *cap, size_t n, size_t elem)
+{
+    if (n < *cap)
+        return true;
+    size_t nc = *cap ? *cap * 2 : 64;
+    void *p = cairn__realloc(r->ctx, *arr, nc * elem);
+    if (p == NULL)
+        return false;
+    *arr = p;
+    *cap = nc;
+    return true;
+}
+
+cairn_status relay__batch_add_pending(relay *r, uint64_t conn_id, double received, void *req)
+{
+    if (!grow(r, (void **)&r->pending, &r->cap_pending, r->n_pending, sizeof(relay_pending)))
+        return CAIRN_ERR_NOMEM;
+    r->pending[r->n_pending].conn_id = conn_id;
+    r->pending[r->n_pending].received = received;
+    r->pending[r->n_pending].req = req;
+    r->n_pending++;
+    return CAIRN_OK;
+}
+
+void relay__batch_touch(relay *r, int64_t device_row)
+{
+    for (size_t i = 0; i < r->n_touched; i++)
+        if (r->touched[i] == device_row)
+            return;
+    if (!grow(r, (void **)&r->touched, &r->cap_touched, r->n_touched, sizeof(int64_t)))
+        return; /* delivery then waits for the device's next reconnect */
+    r->touched[r->n_touched++] = device_row;
+}
+
+void relay__batch_note_queue(relay *r, int64_t qid, int64_t depth_delta)
+{
+    if (qid > r->batch_max_qid)
+        r->batch_max_qid = qid;
+    r->batch_depth_delta += depth_delta;
+}
+
+void relay__batch_op(relay *r)
+{
+    r->tx_ops++;
+    if (r->tx_ops >= r->cfg.commit_batch) {
+        relay__batch_flush(r);
+    } else if (!r->commit_scheduled) {
+        struct timeval tv = {0, (long)r->cfg.commit_interval_ms * 1000};
+        evtimer_add(r->commit_ev, &tv);
+        r->commit_scheduled = true;
+    }
+}
+
+void relay__batch_flush(relay *r)
+{
+    if (r->commit_scheduled) {
+        evtimer_del(r->commit_ev);
+        r->commit_scheduled = false;
+    }
+    if (!r->in_tx)
+        return;
+    r->in_tx = false;
+    bool ok = relay__exec(r, "COMMIT");
+    if (!ok)
+        relay__exec(r, "ROLLBACK");
+    r->m.commits_total++;
+    if (ok) {
+        if (r->batch_max_qid > r->committed_max)
+            r->committed_max = r->batch_max_qid;
+        r->m.queue_depth += r->batch_depth_delta;
+    } else {
+        RLOGE("commit_failed", "ops=%d", r->tx_ops);
+    }
+    /* Take the lists first: answering may start a new batch. */
+    relay_pending *pend = r->pending;
+    size_t np = r->n_pending;
+    int64_t *touched = r->touched;
+    size_t nt = r->n_touched;
+    r->pending = NULL;
+    r->n_pending = r->cap_pending = 0;
+    r->touched = NULL;
+    r->n_touched = r->cap_touched = 0;
+    for (size_t i = 0; i < np; i++)
+        relay__sip_after_commit(r, pend[i].conn_id, pend[i].req, pend[i].received, ok);
+    if (ok)
+        for (size_t i = 0; i < nt; i++)
+            relay__sip_deliver(r, touched[i]);
+    cairn__free(r->ctx, pend);
+    cairn__free(r->ctx, touched);
+}

@@ -1,0 +1,217 @@
+/*
+ * sip_message.c - pager-mode MESSAGE (RFC 3428) from a registered device:
+ * one copy per device of each recipient goes into that device's queue,
+ * inside the current group-commit batch; the sender hears 202 Accepted
+ * only after the commit (batch.c calls relay__sip_after_commit).
+ *
+ * Recipients: the Request-URI's account, or, for a multipart/mixed body,
+ * the RFC 5365 recipient list (recipients.c). All or nothing: if any
+ * target device is over its quota the whole MESSAGE is refused (486 with a
+ * Warning naming the full queue) and nothing is stored, so a sender never
+ * has to guess which recipients got a copy. The sending device never
+ * receives its own copy; its other devices do (multi-device sync).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cairn/sip_addr.h"
+#include "sip_internal.h"
+
+static bool msg_id_valid(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > 64)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char ch = s[i];
+        if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+              ch == '-' || ch == '_' || ch == '.'))
+            return false;
+    }
+    return true;
+}
+
+typedef enum { ENQ_OK, ENQ_QUOTA, ENQ_DB } enq_result;
+
+/* Stores one copy for every device of account (but the sender's). */
+static enq_result enqueue_account(sip_conn *c, int64_t account, const char *msg_id,
+                                  const char *ctype, const uint8_t *body, size_t blen,
+                                  int64_t now, int *copies)
+{
+    static const char SEL[] = "SELECT id FROM devices WHERE account=? ORDER BY device";
+    static const char QUOTA[] =
+        "UPDATE devices SET q_count=q_count+1, q_bytes=q_bytes+?1"
+        " WHERE id=?2 AND q_count<?3 AND q_bytes+?1<=?4";
+    static const char INS[] =
+        "INSERT INTO queue(device_row,msg_id,sender,sender_device,content_type,body,enqueued,"
+        "expires) VALUES(?,?,?,?,?,?,?,?)";
+    relay *r = c->r;
+    int64_t rows[1024];
+    size_t n = 0;
+    sqlite3_stmt *st = relay__stmt(r, SEL);
+    if (st == NULL)
+        return ENQ_DB;
+    sqlite3_bind_int64(st, 1, account);
+    while (sqlite3_step(st) == SQLITE_ROW && n < CAIRN_ARRAY_LEN(rows))
+        rows[n++] = sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    for (size_t i = 0; i < n; i++) {
+        if (rows[i] == c->who.device_row)
+            continue;
+        st = relay__stmt(r, QUOTA);
+        if (st == NULL)
+            return ENQ_DB;
+        sqlite3_bind_int64(st, 1, (sqlite3_int64)blen);
+        sqlite3_bind_int64(st, 2, rows[i]);
+        sqlite3_bind_int64(st, 3, r->cfg.max_messages);
+        sqlite3_bind_int64(st, 4, r->cfg.max_bytes);
+        if (sqlite3_step(st) != SQLITE_DONE)
+            return ENQ_DB;
+        if (sqlite3_changes(r->db) == 0)
+            return ENQ_QUOTA;
+        st = relay__stmt(r, INS);
+        if (st == NULL)
+            return ENQ_DB;
+        sqlite3_bind_int64(st, 1, rows[i]);
+        sqlite3_bind_text(st, 2, msg_id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, c->who.uri, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 4, c->who.device);
+        sqlite3_bind_text(st, 5, ctype, -1, SQLITE_STATIC);
+        sqlite3_bind_blob(st, 6, body, (int)blen, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 7, now);
+        sqlite3_bind_int64(st, 8, now + r->cfg.ttl_seconds * 1000);
+        if (sqlite3_step(st) != SQLITE_DONE)
+            return ENQ_DB;
+        relay__batch_note_queue(r, sqlite3_last_insert_rowid(r->db), 1);
+        relay__batch_touch(r, rows[i]);
+        (*copies)++;
+    }
+    return ENQ_OK;
+}
+
+void sip__handle_message(sip_conn *c, cairn_sip_msg *m, double received)
+{
+    relay *r = c->r;
+    relay_recipients *rl = NULL;
+    const char *ctype = cairn_sip_msg_header(m, "Content-Type", 0);
+    const char *idh = cairn_sip_msg_header(m, "Cairn-Msg-Id", 0);
+    char msg_id[65], one[RELAY_URI_MAX + 1], warn[RELAY_URI_MAX + 128];
+    size_t blen;
+    const uint8_t *body = cairn_sip_msg_body(m, &blen);
+    int64_t now = relay__now_ms();
+    int copies = 0;
+
+    if (!c->registered) {
+        sip__respond(c, m, 403, "Forbidden", "Warning: 399 cairn-relay \"REGISTER first\"\r\n");
+        goto done;
+    }
+    if (!relay__rl_take(&r->rl_account, c->who.uri, strlen(c->who.uri), now, 1.0)) {
+        r->m.rate_limited_total++;
+        sip__respond(c, m, 503, "Service Unavailable", "Retry-After: 1\r\n");
+        goto done;
+    }
+    if (ctype == NULL || blen == 0) {
+        sip__respond(c, m, 400, "Bad Request", "Warning: 399 cairn-relay \"empty body\"\r\n");
+        goto done;
+    }
+    if (idh != NULL && !msg_id_valid(idh)) {
+        sip__respond(c, m, 400, "Bad Request", "Warning: 399 cairn-relay \"bad Cairn-Msg-Id\"\r\n");
+        goto done;
+    }
+    if (idh != NULL) {
+        snprintf(msg_id, sizeof msg_id, "%s", idh);
+    } else {
+        uint8_t rnd[16];
+        cairn__random(r->ctx, rnd, sizeof rnd);
+        cairn__hex_encode(msg_id, rnd, sizeof rnd);
+    }
+    if (strncasecmp(ctype, "multipart/mixed", 15) == 0) {
+        rl = cairn__calloc(r->ctx, 1, sizeof *rl);
+        if (rl == NULL) {
+            sip__respond(c, m, 500, "Server Internal Error", NULL);
+            goto done;
+        }
+        if (relay__recipients_parse(r->ctx, ctype, body, blen, rl) != CAIRN_OK) {
+            sip__respond(c, m, 400, "Bad Request",
+                         "Warning: 399 cairn-relay \"bad recipient-list body\"\r\n");
+            goto done;
+        }
+        body = rl->body;
+        blen = rl->body_len;
+        ctype = rl->content_type;
+    } else {
+        const char *ru = cairn_sip_msg_request_uri(m);
+        if (relay__uri_normalize(ru, strlen(ru), one) != CAIRN_OK) {
+            sip__respond(c, m, 416, "Unsupported URI Scheme", NULL);
+            goto done;
+        }
+    }
+    if (blen > (size_t)r->cfg.max_message_bytes) {
+        sip__respond(c, m, 413, "Request Entity Too Large", NULL);
+        goto done;
+    }
+    size_t nrec = rl ? rl->n : 1;
+    int64_t accounts[RELAY_MAX_RECIPIENTS];
+    for (size_t i = 0; i < nrec; i++) {
+        const char *u = rl ? rl->uri[i] : one;
+        if (relay__account_find(r, u, &accounts[i]) != CAIRN_OK) {
+            snprintf(warn, sizeof warn, "Warning: 399 cairn-relay \"unknown recipient %s\"\r\n", u);
+            sip__respond(c, m, 404, "Not Found", warn);
+            goto done;
+        }
+    }
+    if (!relay__batch_begin(r) || !relay__exec(r, "SAVEPOINT msg")) {
+        sip__respond(c, m, 500, "Server Internal Error", NULL);
+        goto done;
+    }
+    for (size_t i = 0; i < nrec; i++) {
+        enq_result er = enqueue_account(c, accounts[i], msg_id, ctype, body, blen, now, &copies);
+        if (er != ENQ_OK) {
+            relay__exec(r, "ROLLBACK TO msg");
+            relay__exec(r, "RELEASE msg");
+            if (er == ENQ_QUOTA) {
+                r->m.messages_rejected_quota++;
+                snprintf(warn, sizeof warn,
+                         "Warning: 399 cairn-relay \"queue full for %s\"\r\n"
+                         "Reason: SIP;cause=486;text=\"recipient queue full\"\r\n",
+                         rl ? rl->uri[i] : one);
+                sip__respond(c, m, 486, "Busy Here", warn);
+            } else {
+                sip__respond(c, m, 500, "Server Internal Error", NULL);
+            }
+            /* The batch's depth/qid notes for this message were rolled back
+             * in SQLite; recompute on commit is not needed because notes
+             * only grow committed_max up to rows that may not exist, which
+             * delivery tolerates, and depth is corrected below. */
+            r->batch_depth_delta -= copies;
+            goto done;
+        }
+    }
+    relay__exec(r, "RELEASE msg");
+    r->m.messages_queued_total += (uint64_t)copies;
+    if (relay__batch_add_pending(r, c->id, received, m) != CAIRN_OK) {
+        sip__respond(c, m, 500, "Server Internal Error", NULL);
+        goto done;
+    }
+    m = NULL;
+    cairn__free(r->ctx, rl);
+    relay__batch_op(r);
+    return;
+done:
+    cairn__free(r->ctx, rl);
+    cairn_sip_msg_free(m);
+}
+
+void relay__sip_after_commit(relay *r, uint64_t conn_id, void *req, double received, bool ok)
+{
+    cairn_sip_msg *m = req;
+    sip_conn *c = relay__map_get(&r->conns, conn_id);
+    if (c != NULL && !c->closing) {
+        if (ok)
+            sip__respond(c, m, 202, "Accepted", NULL);
+        else
+            sip__respond(c, m, 500, "Server Internal Error", "Retry-After: 5\r\n");
+        relay__hist_add(&r->m.commit_latency, relay__mono_s() - received);
+    }
+    cairn_sip_msg_free(m);
+}
