@@ -407,6 +407,35 @@ static void hostile_input(void **state)
     }
 }
 
+/* CORE-SESS-3: skipped keys are bounded: a message more than 2000 steps
+ * ahead is refused and changes nothing; up to that, the skipped keys are
+ * kept and the record stays under CAIRN_SESSION_RECORD_MAX. */
+static void skipped_keys_are_bounded(void **state)
+{
+    enum { N = 2100 };
+    cairn_ciphertext *ct = calloc(N, sizeof(*ct));
+    cairn_plaintext pt;
+    (void)state;
+    fx_connect(&A, &B, 15);
+    fx_roundtrip(&A, &B, "start");
+    fx_roundtrip(&B, &A, "ok");
+    for (int i = 0; i < N; i++)
+        enc(&A, &B, "x", &ct[i]);
+    assert_int_not_equal(cairn_session_decrypt(B.acct, &A.addr, ct[N - 1].type, ct[N - 1].data,
+                                               ct[N - 1].len, NULL, &pt), CAIRN_OK);
+    assert_string_not_equal(cairn_account_last_error(B.acct), "");
+    /* 1900 ahead is fine, and the skipped ones can still be read */
+    dec_ok(&B, &A, &ct[1900], "x");
+    dec_ok(&B, &A, &ct[5], "x");
+    dec_ok(&B, &A, &ct[1899], "x");
+    /* now the far one is within reach */
+    dec_ok(&B, &A, &ct[N - 1], "x");
+    fx_roundtrip(&B, &A, "still in sync");
+    for (int i = 0; i < N; i++)
+        cairn_ciphertext_clear(A.acct, &ct[i]);
+    free(ct);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -421,6 +450,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(session_reset, setup, teardown),
         cmocka_unit_test_setup_teardown(three_parties_and_storage, setup, teardown),
         cmocka_unit_test_setup_teardown(hostile_input, setup, teardown),
+        cmocka_unit_test_setup_teardown(skipped_keys_are_bounded, setup, teardown),
     };
     int rc;
     fx_ctx = cts_context();
