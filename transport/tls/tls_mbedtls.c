@@ -373,9 +373,16 @@ cairn_status cairn_tls_shutdown(cairn_tls *t, cairn_tls_want *want)
 
 size_t cairn_tls_pending(const cairn_tls *t)
 {
+    size_t n;
+
     if (t == NULL || !t->established)
         return 0;
-    return mbedtls_ssl_get_bytes_avail(&t->ssl);
+    n = mbedtls_ssl_get_bytes_avail(&t->ssl);
+    /* A whole record may sit undecrypted in mbedTLS's input buffer: the fd
+     * will not become readable for it, so report it as pending too. */
+    if (n == 0 && mbedtls_ssl_check_pending(&t->ssl))
+        n = 1;
+    return n;
 }
 
 cairn_status cairn_tls_peer_pin(const cairn_tls *t, uint8_t pin[CAIRN_TLS_PIN_LEN])
