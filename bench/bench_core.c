@@ -11,7 +11,9 @@
  * previous message), so it commits once per message in both modes; it is
  * printed for what it is, outside the 0.9x goal.
  *
- * Usage: bench_core [seconds-per-scenario [batch]]   (defaults 2, 64)
+ * Usage: bench_core [seconds-per-scenario [batch [profile]]]   (defaults 2, 64)
+ * With a third argument "memory" or "durable" only the one-chain scenario
+ * runs, on that store, for profiling (perf record bench_core 5 64 durable).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -246,6 +248,12 @@ int main(int argc, char **argv)
     if (BATCH < 1 || BATCH > BATCH_MAX)
         return 2;
     snprintf(dir, sizeof(dir), "%s/cairn-bench-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+    if (argc > 3) {
+        if (mkdtemp(dir) == NULL || cairn_context_create(NULL, &ctx) != CAIRN_OK)
+            return 1;
+        printf("one chain, %s: %.0f/s\n", argv[3], one_chain(strcmp(argv[3], "durable") == 0));
+        return 0;
+    }
     if (mkdtemp(dir) == NULL || cairn_context_create(NULL, &ctx) != CAIRN_OK)
         return 1;
     printf("libcairn %s, 1 KB messages, %.1f s per scenario (best of 3 where marked), batch %d,\n"

@@ -125,7 +125,7 @@ cairn_status store__open(const cairn_context *ctx, const char *path,
      * shared-memory WAL index and a file lock call per transaction. */
     else if (durability == STORE_DURABLE_FULL)
         pragmas = "PRAGMA locking_mode=EXCLUSIVE; PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-                  "PRAGMA cache_size=-16384;"
+                  "PRAGMA cache_size=-16384; PRAGMA temp_store=MEMORY;"
                   "PRAGMA secure_delete=ON; PRAGMA foreign_keys=ON;";
     else
         pragmas = "PRAGMA locking_mode=EXCLUSIVE; PRAGMA journal_mode=WAL;"
