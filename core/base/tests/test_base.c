@@ -18,6 +18,7 @@ static void status_strings_are_unique_and_named(void **state)
     assert_int_equal(CAIRN_ERR_IDENTITY_CHANGED, 14);
     assert_int_equal(CAIRN_ERR_DUPLICATE, 15);
     assert_true(cairn_version_number() == CAIRN_VERSION_NUMBER);
+    assert_string_equal(cairn_version_string(), CAIRN_VERSION_STRING);
 }
 
 static void buf_respects_limit(void **state)
