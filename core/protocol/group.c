@@ -201,28 +201,48 @@ static cairn_status rotate(cairn_account *acct, const char *group, cairn_outbox 
     return rc;
 }
 
-cairn_status cairn_group_create(cairn_account *acct, const char *group_id,
-                                const cairn_address *members, size_t count, cairn_outbox *out)
+/* Starts a group operation: lock + transaction, then requires an identity
+ * and that the group exists (want_exists 1) or not (0). On failure the
+ * operation is already ended and its status returned. */
+static cairn_status group_op_begin(cairn_account *acct, const char *group_id, int want_exists)
 {
-    cairn_status rc;
-    sqlite3_stmt *st;
-    if (acct == NULL || out == NULL || check_group_id(group_id) != CAIRN_OK ||
-        (members == NULL && count > 0) || count > CAIRN_GROUP_MAX_MEMBERS)
-        return CAIRN_ERR_INVALID_ARG;
-    memset(out, 0, sizeof(*out));
-    rc = proto__op_begin(acct);
+    cairn_status rc = proto__op_begin(acct);
+    int exists;
     if (rc != CAIRN_OK)
         return rc;
     if (!acct->have_identity)
         return proto__op_end(acct, CAIRN_ERR_STATE);
-    if (group_exists(acct, group_id) != 0)
-        return proto__op_end(acct, CAIRN_ERR_EXISTS);
-    st = store__stmt(acct->store, STORE_STMT_GROUP_PUT);
-    if (st == NULL)
+    exists = group_exists(acct, group_id);
+    if (exists < 0)
         return proto__op_end(acct, CAIRN_ERR_STORE);
+    if (exists != want_exists)
+        return proto__op_end(acct, want_exists ? CAIRN_ERR_NOT_FOUND : CAIRN_ERR_EXISTS);
+    return CAIRN_OK;
+}
+
+/* Adds the group row. */
+static cairn_status group_insert(cairn_account *acct, const char *group_id)
+{
+    sqlite3_stmt *st = store__stmt(acct->store, STORE_STMT_GROUP_PUT);
+    if (st == NULL)
+        return CAIRN_ERR_STORE;
     sqlite3_bind_text(st, 1, group_id, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, cairn__now_ms(acct->ctx));
-    rc = store__exec(acct->store, st);
+    return store__exec(acct->store, st);
+}
+
+cairn_status cairn_group_create(cairn_account *acct, const char *group_id,
+                                const cairn_address *members, size_t count, cairn_outbox *out)
+{
+    cairn_status rc;
+    if (acct == NULL || out == NULL || check_group_id(group_id) != CAIRN_OK ||
+        (members == NULL && count > 0) || count > CAIRN_GROUP_MAX_MEMBERS)
+        return CAIRN_ERR_INVALID_ARG;
+    memset(out, 0, sizeof(*out));
+    rc = group_op_begin(acct, group_id, 0);
+    if (rc != CAIRN_OK)
+        return rc;
+    rc = group_insert(acct, group_id);
     if (rc == CAIRN_OK)
         rc = add_members(acct, group_id, members, count);
     if (rc == CAIRN_OK)
@@ -237,7 +257,6 @@ cairn_status cairn_group_join(cairn_account *acct, const char *group_id,
                               const cairn_address *members, size_t count)
 {
     cairn_status rc;
-    sqlite3_stmt *st;
     int exists;
     if (acct == NULL || check_group_id(group_id) != CAIRN_OK || (members == NULL && count > 0) ||
         count > CAIRN_GROUP_MAX_MEMBERS)
@@ -248,14 +267,8 @@ cairn_status cairn_group_join(cairn_account *acct, const char *group_id,
     exists = group_exists(acct, group_id);
     if (exists < 0)
         return proto__op_end(acct, CAIRN_ERR_STORE);
-    if (!exists) {
-        st = store__stmt(acct->store, STORE_STMT_GROUP_PUT);
-        if (st == NULL)
-            return proto__op_end(acct, CAIRN_ERR_STORE);
-        sqlite3_bind_text(st, 1, group_id, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 2, cairn__now_ms(acct->ctx));
-        rc = store__exec(acct->store, st);
-    }
+    if (!exists)
+        rc = group_insert(acct, group_id);
     if (rc == CAIRN_OK)
         rc = add_members(acct, group_id, members, count);
     return proto__op_end(acct, rc);
@@ -269,11 +282,9 @@ cairn_status cairn_group_add(cairn_account *acct, const char *group_id,
         count == 0 || count > CAIRN_GROUP_MAX_MEMBERS)
         return CAIRN_ERR_INVALID_ARG;
     memset(out, 0, sizeof(*out));
-    rc = proto__op_begin(acct);
+    rc = group_op_begin(acct, group_id, 1);
     if (rc != CAIRN_OK)
         return rc;
-    if (group_exists(acct, group_id) != 1)
-        return proto__op_end(acct, CAIRN_ERR_NOT_FOUND);
     rc = add_members(acct, group_id, members, count);
     if (rc == CAIRN_OK)
         rc = rotate(acct, group_id, out);
@@ -292,11 +303,9 @@ cairn_status cairn_group_remove(cairn_account *acct, const char *group_id, const
         proto__check_uri(uri) != CAIRN_OK)
         return CAIRN_ERR_INVALID_ARG;
     memset(out, 0, sizeof(*out));
-    rc = proto__op_begin(acct);
+    rc = group_op_begin(acct, group_id, 1);
     if (rc != CAIRN_OK)
         return rc;
-    if (group_exists(acct, group_id) != 1)
-        return proto__op_end(acct, CAIRN_ERR_NOT_FOUND);
     st = store__stmt(acct->store, STORE_STMT_GMEMBER_DEL);
     if (st == NULL)
         return proto__op_end(acct, CAIRN_ERR_STORE);
@@ -333,11 +342,9 @@ cairn_status cairn_group_leave(cairn_account *acct, const char *group_id)
     cairn_status rc;
     if (acct == NULL || check_group_id(group_id) != CAIRN_OK)
         return CAIRN_ERR_INVALID_ARG;
-    rc = proto__op_begin(acct);
+    rc = group_op_begin(acct, group_id, 1);
     if (rc != CAIRN_OK)
         return rc;
-    if (group_exists(acct, group_id) != 1)
-        return proto__op_end(acct, CAIRN_ERR_NOT_FOUND);
     /* Rare operation: plain prepared statements, not cached. */
     for (size_t i = 0; rc == CAIRN_OK && i < CAIRN_ARRAY_LEN(sql); i++) {
         sqlite3_stmt *st = NULL;
@@ -359,13 +366,9 @@ cairn_status cairn_group_rotate(cairn_account *acct, const char *group_id, cairn
     if (acct == NULL || out == NULL || check_group_id(group_id) != CAIRN_OK)
         return CAIRN_ERR_INVALID_ARG;
     memset(out, 0, sizeof(*out));
-    rc = proto__op_begin(acct);
+    rc = group_op_begin(acct, group_id, 1);
     if (rc != CAIRN_OK)
         return rc;
-    if (!acct->have_identity)
-        return proto__op_end(acct, CAIRN_ERR_STATE);
-    if (group_exists(acct, group_id) != 1)
-        return proto__op_end(acct, CAIRN_ERR_NOT_FOUND);
     rc = rotate(acct, group_id, out);
     rc = proto__op_end(acct, rc);
     if (rc != CAIRN_OK)
@@ -436,11 +439,9 @@ cairn_status cairn_group_encrypt(cairn_account *acct, const char *group_id,
     memset(out, 0, sizeof(*out));
     if (len > CAIRN_PLAINTEXT_MAX)
         return CAIRN_ERR_TOO_LARGE;
-    rc = proto__op_begin(acct);
+    rc = group_op_begin(acct, group_id, 1);
     if (rc != CAIRN_OK)
         return rc;
-    if (group_exists(acct, group_id) != 1)
-        return proto__op_end(acct, CAIRN_ERR_NOT_FOUND);
     self = skname(group_id, acct->uri, acct->device);
     rc = proto__pad(acct, plaintext, len, &padded, &plen);
     if (rc == CAIRN_OK) {
