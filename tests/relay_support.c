@@ -114,7 +114,7 @@ int rt_server_start(rt_server *s, const char *extra)
     fprintf(f,
             "[server]\nhttps_listen = 127.0.0.1:0\nsip_listen = 127.0.0.1:0\n"
             "state_dir = %s/state\nports_file = %s\ndomain = example.org\n"
-            "[database]\nsynchronous = normal\n"
+            
             "[auth]\nargon2_opslimit = 1\nargon2_memlimit_kib = 1024\n"
             "[log]\nlevel = %s\n%s",
             s->dir, s->ports, getenv("RELAY_TEST_DEBUG") ? "debug" : "info", extra ? extra : "");
@@ -532,8 +532,8 @@ int rt_sip_message(rt_sip *c, const char *to, const char *msg_id, const char *ct
 int rt_sip_message_nowait(rt_sip *c, const char *to, const char *msg_id, const void *body,
                           size_t len, unsigned cseq)
 {
-    char cid[33];
-    token(cid);
+    char cid[128];
+    snprintf(cid, sizeof cid, "c-%s", msg_id);
     return send_message(c, to, msg_id, NULL, body, len, cid, cseq);
 }
 

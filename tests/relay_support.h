@@ -77,8 +77,8 @@ int rt_sip_register(rt_sip *c, const char *uri, unsigned device, const char *sec
  * in the inbox. Returns the status, -1 on timeout. */
 int rt_sip_message(rt_sip *c, const char *to, const char *msg_id, const char *ctype,
                    const void *body, size_t len);
-/* Sends a MESSAGE without waiting (pipelining); its response is read by
- * rt_sip_read. */
+/* Sends a MESSAGE without waiting (pipelining), with Call-ID "c-<msg_id>";
+ * its response is read by rt_sip_read. */
 int rt_sip_message_nowait(rt_sip *c, const char *to, const char *msg_id, const void *body,
                           size_t len, unsigned cseq);
 /* Next delivered MESSAGE (from the inbox or the wire), or NULL after
