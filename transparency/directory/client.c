@@ -15,18 +15,7 @@
 
 #include "ktdir_internal.h"
 
-typedef struct verifier {
-    const cairn_context *ctx;
-    const cairn_kt_config *cfg;
-    const cairn_kt_view *old;
-    ktdir__fth fth;
-    ktdir__combined comb;
-    ktdir__pctx pc;
-    cairn_kt_view *nv;
-    uint64_t n;
-} verifier;
-
-static cairn_status begin(verifier *v)
+cairn_status ktdir__verify_begin(ktdir__verifier *v)
 {
     cairn_status st;
     if (v->fth.type == KT_HEAD_SAME) {
@@ -53,7 +42,7 @@ static cairn_status verify_sig(const uint8_t pk[32], const uint8_t sig[64],
                ? CAIRN_OK : CAIRN_ERR_BAD_SIGNATURE;
 }
 
-static cairn_status end(verifier *v, int64_t now_ms)
+cairn_status ktdir__verify_end(ktdir__verifier *v, int64_t now_ms)
 {
     uint8_t root[KT_H], a_root[KT_H];
     uint64_t last_ts, a = 0, fr[64];
@@ -128,15 +117,17 @@ static cairn_status end(verifier *v, int64_t now_ms)
     return CAIRN_OK;
 }
 
-static void cleanup(verifier *v)
+void ktdir__verify_cleanup(ktdir__verifier *v)
 {
     ktdir__pctx_free(&v->pc);
     ktdir__combined_free(v->ctx, &v->comb);
     cairn__free(v->ctx, v->nv);
 }
 
-static cairn_status check_args(const cairn_context *ctx, const cairn_kt_config *cfg,
-                               const cairn_kt_view *old, const uint8_t *resp)
+cairn_status ktdir__verify_check_args(const cairn_context *ctx,
+                                     const cairn_kt_config *cfg,
+                                     const cairn_kt_view *old,
+                                     const uint8_t *resp)
 {
     if (ctx == NULL || cfg == NULL || old == NULL || resp == NULL)
         return CAIRN_ERR_INVALID_ARG;
@@ -204,7 +195,7 @@ cairn_status cairn_kt_verify_search(const cairn_context *ctx,
                                     cairn_kt_search_result *res,
                                     cairn_kt_label_state *state)
 {
-    verifier v;
+    ktdir__verifier v;
     cairn__reader r;
     uint32_t t, base[KT_MAX_LADDER];
     size_t nb, nsteps, vlen;
@@ -214,7 +205,7 @@ cairn_status cairn_kt_verify_search(const cairn_context *ctx,
     cairn_kt_search_result out;
     cairn_status st;
 
-    if ((st = check_args(ctx, cfg, old, resp)) != CAIRN_OK)
+    if ((st = ktdir__verify_check_args(ctx, cfg, old, resp)) != CAIRN_OK)
         return st;
     if (label_len > CAIRN_KT_MAX_LABEL || (label_len && label == NULL) ||
         out_view == NULL || res == NULL)
@@ -276,7 +267,7 @@ cairn_status cairn_kt_verify_search(const cairn_context *ctx,
         ktdir__combined_free(ctx, &v.comb);
         return CAIRN_ERR_NOMEM;
     }
-    if ((st = begin(&v)) != CAIRN_OK)
+    if ((st = ktdir__verify_begin(&v)) != CAIRN_OK)
         goto out;
     v.pc.keys = keys;
     v.pc.n_keys = nb;
@@ -284,7 +275,7 @@ cairn_status cairn_kt_verify_search(const cairn_context *ctx,
                      : ktdir__search_greatest(&v.pc, t, &out.terminal, &out.must_monitor);
     if (st == CAIRN_ERR_INTERNAL || st == CAIRN_ERR_INVALID_ARG)
         st = CAIRN_ERR_PROOF;
-    if (st != CAIRN_OK || (st = end(&v, now_ms)) != CAIRN_OK)
+    if (st != CAIRN_OK || (st = ktdir__verify_end(&v, now_ms)) != CAIRN_OK)
         goto out;
     if (state) {
         ns = cairn__memdup(ctx, state, sizeof *state);
@@ -309,7 +300,7 @@ cairn_status cairn_kt_verify_search(const cairn_context *ctx,
         *state = *ns;
 out:
     cairn__free(ctx, ns);
-    cleanup(&v);
+    ktdir__verify_cleanup(&v);
     return st;
 }
 
@@ -321,14 +312,14 @@ cairn_status cairn_kt_verify_monitor(const cairn_context *ctx,
                                      int64_t now_ms, cairn_kt_view *out_view,
                                      cairn_kt_label_state *out_state)
 {
-    verifier v;
+    ktdir__verifier v;
     cairn__reader r;
     ktdir__vkey *keys = NULL;
     cairn_kt_monitor_entry map[CAIRN_KT_MAX_MONITOR];
     size_t cnt;
     cairn_status st;
 
-    if ((st = check_args(ctx, cfg, old, resp)) != CAIRN_OK)
+    if ((st = ktdir__verify_check_args(ctx, cfg, old, resp)) != CAIRN_OK)
         return st;
     if (state == NULL || out_view == NULL || out_state == NULL ||
         state->n_entries > CAIRN_KT_MAX_MONITOR || state->n_keys > CAIRN_KT_MAX_KEYS)
@@ -362,14 +353,14 @@ cairn_status cairn_kt_verify_monitor(const cairn_context *ctx,
     }
     memcpy(map, state->entries, state->n_entries * sizeof *map);
     cnt = state->n_entries;
-    if ((st = begin(&v)) != CAIRN_OK)
+    if ((st = ktdir__verify_begin(&v)) != CAIRN_OK)
         goto out;
     v.pc.keys = keys;
     v.pc.n_keys = state->n_keys;
     st = ktdir__contact_monitor(&v.pc, map, &cnt);
     if (st == CAIRN_ERR_INTERNAL)
         st = CAIRN_ERR_PROOF;
-    if (st != CAIRN_OK || (st = end(&v, now_ms)) != CAIRN_OK)
+    if (st != CAIRN_OK || (st = ktdir__verify_end(&v, now_ms)) != CAIRN_OK)
         goto out;
     *out_view = *v.nv;
     if (out_state != state)
@@ -378,7 +369,7 @@ cairn_status cairn_kt_verify_monitor(const cairn_context *ctx,
     out_state->n_entries = cnt;
 out:
     cairn__free(ctx, keys);
-    cleanup(&v);
+    ktdir__verify_cleanup(&v);
     return st;
 }
 

@@ -276,14 +276,16 @@ static cairn_status take_proof(ktdir__pctx *pc, uint64_t idx,
                                const uint32_t *vers, const bool *outcome,
                                size_t nv)
 {
-    uint8_t keys[KT_MAX_LADDER][KT_VRF_NH];
-    uint8_t commits[KT_MAX_LADDER][KT_H];
-    bool has_commit[KT_MAX_LADDER], incl[KT_MAX_LADDER];
+    uint8_t keys[KT_MAX_PP_LOOKUPS][KT_VRF_NH];
+    uint8_t commits[KT_MAX_PP_LOOKUPS][KT_H];
+    bool has_commit[KT_MAX_PP_LOOKUPS], incl[KT_MAX_PP_LOOKUPS];
     uint8_t root[KT_H];
     const ktdir__pproof *pp;
     ktdir__entry *e;
     cairn_status st;
 
+    if (nv > KT_MAX_PP_LOOKUPS)
+        return CAIRN_ERR_INTERNAL;
     for (size_t i = 0; i < nv; i++) {
         const ktdir__vkey *k = key_for(pc, vers[i]);
         if (k == NULL)
@@ -442,6 +444,44 @@ cairn_status ktdir__lookup_at(ktdir__pctx *pc, uint64_t idx, uint32_t v,
         return st;
     *included = inc;
     return CAIRN_OK;
+}
+
+cairn_status ktdir__lookups_at(ktdir__pctx *pc, uint64_t idx,
+                               const uint32_t *vers, size_t n, bool *included)
+{
+    bool inc[KT_MAX_PP_LOOKUPS];
+    uint64_t ts;
+    cairn_status st;
+    if (n == 0 || n > KT_MAX_PP_LOOKUPS)
+        return pc->prove ? CAIRN_ERR_INTERNAL : CAIRN_ERR_PROOF;
+    if ((st = ktdir__get_ts(pc, idx, &ts)) != CAIRN_OK)
+        return st;
+    for (size_t i = 0; i < n; i++)
+        if ((st = outcome_of(pc, idx, vers[i], i, &inc[i])) != CAIRN_OK)
+            return st;
+    if ((st = take_proof(pc, idx, vers, inc, n)) != CAIRN_OK)
+        return st;
+    memcpy(included, inc, n * sizeof *inc);
+    return CAIRN_OK;
+}
+
+cairn_status ktdir__assume_included(ktdir__pctx *pc, uint64_t idx,
+                                    const uint32_t *vers, size_t n)
+{
+    if (pc->n_lookups + n > KT_MAX_LOOKUPS)
+        return CAIRN_ERR_LIMIT;
+    for (size_t i = 0; i < n; i++) {
+        pc->lookups[pc->n_lookups].idx = idx;
+        pc->lookups[pc->n_lookups].version = vers[i];
+        pc->lookups[pc->n_lookups].included = true;
+        pc->n_lookups++;
+    }
+    return CAIRN_OK;
+}
+
+bool ktdir__pp_exhausted(const ktdir__pctx *pc)
+{
+    return !pc->prove && pc->pp_pos >= pc->in->n_pp;
 }
 
 bool ktdir__ladder_seen(const ktdir__pctx *pc, uint64_t idx, uint32_t *target)

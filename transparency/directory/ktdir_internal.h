@@ -43,6 +43,7 @@
 #define KT_MAX_TOUCHED 1024       /* log entries one proof may touch */
 #define KT_MAX_LOOKUPS 4096       /* ladder lookups in one response */
 #define KT_MAX_LADDER 70          /* versions in one base binary ladder */
+#define KT_MAX_PP_LOOKUPS 255     /* lookups in one PrefixProof (u8 count) */
 
 /* ---------------------------------------------------------------- tls.c */
 cairn_status ktdir__put_u8(cairn__buf *b, uint8_t v);
@@ -435,6 +436,82 @@ CAIRN_MUST_CHECK cairn_status
 ktdir__contact_monitor(ktdir__pctx *pc, cairn_kt_monitor_entry *entries,
                        size_t *count);
 
+/* Owner-mode contact monitoring (draft "Contact Algorithm" step 2.4):
+ * a map entry at or right of owner_start leaves its final distinguished
+ * ancestor to the owner walk; pending[i] gets that ancestor (UINT64_MAX:
+ * none) so the caller can drop the entry once the walk verified it.
+ * has_start false: plain contact monitoring (ktdir__contact_monitor).
+ * pending must hold *count elements; it follows the compaction. */
+CAIRN_MUST_CHECK cairn_status
+ktdir__contact_monitor_owner(ktdir__pctx *pc, cairn_kt_monitor_entry *entries,
+                             size_t *count, bool has_start, uint64_t start,
+                             uint64_t *pending);
+
+/* ------------------------------------------------------------- owner.c */
+/* Greatest version at log entry idx: the prover reads its directory, the
+ * verifier the owner's state. false: the label is absent there. */
+typedef bool (*ktdir__expect_fn)(void *ud, uint64_t idx, uint32_t *v);
+
+/* First algorithm of the draft's "Owner Algorithm" (owner initialization):
+ * the list is `start` then its direct-path ancestors left of it in
+ * descending position (KT-OWN-1). gv holds the claimed greatest versions
+ * (prover: filled from `expect`; verifier: from the response), n_gv of
+ * them, non-increasing; every list entry gets a full search ladder. */
+CAIRN_MUST_CHECK cairn_status ktdir__owner_init(ktdir__pctx *pc, uint64_t start,
+                                                const uint32_t *gv, size_t n_gv);
+/* List of log entries the owner initialization inspects; returns count. */
+size_t ktdir__owner_init_list(uint64_t start, uint64_t n, uint64_t out[64]);
+
+/* Second algorithm of the "Owner Algorithm" (owner monitoring walk over
+ * distinguished entries right of start, in order). */
+typedef struct ktdir__owner_walk {
+    uint64_t start;
+    ktdir__expect_fn expected;
+    void *ud;
+    /* prover only: stop before laddering idx (greatest beyond advertised) */
+    bool (*must_stop)(void *ud, uint64_t idx);
+    size_t max_ladders;      /* prover only */
+    /* outputs */
+    size_t n_ladders;
+    bool stopped;            /* the walk ended before the last entry */
+    bool has_last;
+    uint64_t last;           /* rightmost distinguished entry verified */
+} ktdir__owner_walk;
+CAIRN_MUST_CHECK cairn_status ktdir__owner_walk_run(ktdir__pctx *pc,
+                                                    ktdir__owner_walk *w);
+
+/* The draft's "Updating a Label" algorithm for the versions first..g_new
+ * inserted at log entry pos; has_prev/g_prev the owner's previous greatest;
+ * floor = max(owner start, position of g_prev). *dist tells whether pos
+ * is distinguished (else the owner adds a contact-monitoring entry). */
+CAIRN_MUST_CHECK cairn_status ktdir__update_alg(ktdir__pctx *pc, uint64_t pos,
+                                                bool has_prev, uint32_t g_prev,
+                                                uint32_t g_new, uint64_t floor,
+                                                bool *dist);
+/* Versions the UpdateResponse carries VRF proofs for (KT-UPD-2): the
+ * search ladder of g_new plus each new version, minus the base ladder of
+ * g_prev (or minus version 0 when there was none); ascending. Returns the
+ * count (<= KT_MAX_LADDER + 256). */
+size_t ktdir__update_versions(bool has_prev, uint32_t g_prev, uint32_t g_new,
+                              uint32_t *out);
+/* Sorted union of {0} and the base ladders of gv[0..n) (owner init). */
+size_t ktdir__init_versions(const uint32_t *gv, size_t n, uint32_t *out,
+                            size_t cap);
+bool ktdir__in_base_ladder(uint32_t t, uint32_t v);
+
+/* combined.c additions: one PrefixProof looking up vers[0..n) at idx (in
+ * this order); and recording inclusions the owner already established at
+ * a skipped entry so later ladders omit them (spec KT-UPD-4). */
+CAIRN_MUST_CHECK cairn_status ktdir__lookups_at(ktdir__pctx *pc, uint64_t idx,
+                                                const uint32_t *vers, size_t n,
+                                                bool *included);
+CAIRN_MUST_CHECK cairn_status ktdir__assume_included(ktdir__pctx *pc,
+                                                     uint64_t idx,
+                                                     const uint32_t *vers,
+                                                     size_t n);
+/* Verify mode: every PrefixProof of the response has been consumed. */
+bool ktdir__pp_exhausted(const ktdir__pctx *pc);
+
 /* --------------------------------------------------------- directory.c */
 typedef struct ktdir__version {
     uint8_t vrf[KT_VRF_NH];
@@ -502,5 +579,41 @@ cairn_status ktdir__dir_drop_version(cairn_ktdir *d, const uint8_t *label,
                                      size_t len, uint32_t version);
 /* Inserts a random filler leaf (benchmarks: grows the tree without VRF). */
 cairn_status ktdir__dir_insert_filler(cairn_ktdir *d);
+
+/* ----------------------------------------------------------- respond.c */
+cairn_status ktdir__resp_head(cairn_ktdir *d, bool has_last, uint64_t last,
+                              cairn__buf *b);
+/* Key-table entry for version v of l; proof non-NULL also gets the VRF
+ * proof. Published versions carry their commitment. */
+cairn_status ktdir__resp_key(cairn_ktdir *d, const ktdir__label *l, uint32_t v,
+                             ktdir__vkey *k, uint8_t proof[KT_VRF_NP]);
+/* Opens a prove-mode context for a client at `last` and runs the view
+ * update; ktdir__resp_finish ends it and checks the root. */
+cairn_status ktdir__resp_start(cairn_ktdir *d, bool has_last, uint64_t last,
+                               cairn_kt_view *view, ktdir__pctx *pc,
+                               ktdir__source *src, ktdir__combined *out);
+cairn_status ktdir__resp_finish(cairn_ktdir *d, ktdir__pctx *pc);
+
+/* ------------------------------------------------------------ client.c */
+typedef struct ktdir__verifier {
+    const cairn_context *ctx;
+    const cairn_kt_config *cfg;
+    const cairn_kt_view *old;
+    ktdir__fth fth;
+    ktdir__combined comb;
+    ktdir__pctx pc;
+    cairn_kt_view *nv;
+    uint64_t n;
+} ktdir__verifier;
+cairn_status ktdir__verify_check_args(const cairn_context *ctx,
+                                      const cairn_kt_config *cfg,
+                                      const cairn_kt_view *old,
+                                      const uint8_t *resp);
+/* fth and comb decoded, nv allocated: opens the context, updates the view. */
+CAIRN_MUST_CHECK cairn_status ktdir__verify_begin(ktdir__verifier *v);
+/* Finishes the proof, checks heads and clock, fills *nv. */
+CAIRN_MUST_CHECK cairn_status ktdir__verify_end(ktdir__verifier *v,
+                                                int64_t now_ms);
+void ktdir__verify_cleanup(ktdir__verifier *v);
 
 #endif

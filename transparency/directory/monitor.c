@@ -9,13 +9,23 @@
  * dropped or rolled back is a proof error (KT-MON-2); an ancestor already
  * laddered in the same response is reused only if it proved a greater
  * version (KT-MON-3); on return only non-distinguished positions remain,
- * sorted by position (KT-MON-4).
+ * sorted by position (KT-MON-4). In an owner-monitoring response an
+ * entry at or right of the owner's start leaves its final distinguished
+ * ancestor to the owner walk (draft step 2.4, KT-OWN-6).
  */
 #include "ktdir_internal.h"
 
 cairn_status ktdir__contact_monitor(ktdir__pctx *pc,
                                     cairn_kt_monitor_entry *entries,
                                     size_t *count)
+{
+    return ktdir__contact_monitor_owner(pc, entries, count, false, 0, NULL);
+}
+
+cairn_status ktdir__contact_monitor_owner(ktdir__pctx *pc,
+                                          cairn_kt_monitor_entry *entries,
+                                          size_t *count, bool has_start,
+                                          uint64_t start, uint64_t *pending)
 {
     bool removed[CAIRN_KT_MAX_MONITOR] = {false};
     size_t n = *count, w = 0;
@@ -37,6 +47,8 @@ cairn_status ktdir__contact_monitor(ktdir__pctx *pc,
         bool dist;
         if ((st = ktdir__distinguished(pc, pos, &dist)) != CAIRN_OK)
             return st;
+        if (pending)
+            pending[i] = UINT64_MAX;
         if (dist)
             continue;
         c = ktdir__ibst_path(pos, pc->n, path);
@@ -54,6 +66,17 @@ cairn_status ktdir__contact_monitor(ktdir__pctx *pc,
                 }
                 return CAIRN_ERR_PROOF;
             }
+            if (has_start && pos >= start) {
+                /* Step 2.4: the owner walk inspects the final
+                 * distinguished entry; the map entry stays until then. */
+                if ((st = ktdir__distinguished(pc, y, &dist)) != CAIRN_OK)
+                    return st;
+                if (dist) {
+                    if (pending)
+                        pending[i] = y;
+                    break;
+                }
+            }
             if ((st = ktdir__ladder_at(pc, y, e->version, KT_LADDER_MONITOR,
                                        &cmp)) != CAIRN_OK)
                 return st;
@@ -70,8 +93,11 @@ cairn_status ktdir__contact_monitor(ktdir__pctx *pc,
             continue;
         if ((st = ktdir__distinguished(pc, entries[i].position, &dist)) != CAIRN_OK)
             return st;
-        if (!dist)
+        if (!dist) {
+            if (pending)
+                pending[w] = pending[i];
             entries[w++] = entries[i];
+        }
     }
     *count = w;
     return CAIRN_OK;

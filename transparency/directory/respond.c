@@ -14,8 +14,8 @@
 
 #define KT_MAX_WRITE (4u * 1024u * 1024u)
 
-static cairn_status encode_head(cairn_ktdir *d, bool has_last, uint64_t last,
-                                cairn__buf *b)
+cairn_status ktdir__resp_head(cairn_ktdir *d, bool has_last, uint64_t last,
+                             cairn__buf *b)
 {
     ktdir__fth h;
     memset(&h, 0, sizeof h);
@@ -38,8 +38,8 @@ static cairn_status encode_head(cairn_ktdir *d, bool has_last, uint64_t last,
 }
 
 /* Key table for versions of l (existing ones carry commitments). */
-static cairn_status server_key(cairn_ktdir *d, const ktdir__label *l,
-                               uint32_t v, ktdir__vkey *k, uint8_t proof[KT_VRF_NP])
+cairn_status ktdir__resp_key(cairn_ktdir *d, const ktdir__label *l, uint32_t v,
+                            ktdir__vkey *k, uint8_t proof[KT_VRF_NP])
 {
     cairn_status st;
     memset(k, 0, sizeof *k);
@@ -59,9 +59,9 @@ static cairn_status server_key(cairn_ktdir *d, const ktdir__label *l,
     return CAIRN_OK;
 }
 
-static cairn_status start(cairn_ktdir *d, bool has_last, uint64_t last,
-                          cairn_kt_view *view, ktdir__pctx *pc,
-                          ktdir__source *src, ktdir__combined *out)
+cairn_status ktdir__resp_start(cairn_ktdir *d, bool has_last, uint64_t last,
+                              cairn_kt_view *view, ktdir__pctx *pc,
+                              ktdir__source *src, ktdir__combined *out)
 {
     cairn_status st;
     if (d->n_ents == 0)
@@ -78,7 +78,7 @@ static cairn_status start(cairn_ktdir *d, bool has_last, uint64_t last,
     return ktdir__update_view(pc);
 }
 
-static cairn_status finish(cairn_ktdir *d, ktdir__pctx *pc)
+cairn_status ktdir__resp_finish(cairn_ktdir *d, ktdir__pctx *pc)
 {
     uint8_t root[KT_H], a_root[KT_H], want[KT_H];
     uint8_t (*heads)[KT_H] = cairn__calloc(d->ctx, 64, KT_H);
@@ -135,19 +135,19 @@ cairn_status cairn_ktdir_search(cairn_ktdir *d, bool has_last, uint64_t last,
         goto out;
     }
     for (size_t i = 0; i < nb; i++)
-        if ((st = server_key(d, l, base[i], &keys[i], proofs[i])) != CAIRN_OK)
+        if ((st = ktdir__resp_key(d, l, base[i], &keys[i], proofs[i])) != CAIRN_OK)
             goto out;
-    if ((st = start(d, has_last, last, view, &pc, &src, &comb)) != CAIRN_OK)
+    if ((st = ktdir__resp_start(d, has_last, last, view, &pc, &src, &comb)) != CAIRN_OK)
         goto out;
     pc.keys = keys;
     pc.n_keys = nb;
     st = has_version ? ktdir__search_fixed(&pc, t, &terminal, &monitor)
                      : ktdir__search_greatest(&pc, t, &terminal, &monitor);
     if (st == CAIRN_OK)
-        st = finish(d, &pc);
+        st = ktdir__resp_finish(d, &pc);
     if (st != CAIRN_OK)
         goto out;
-    if ((st = encode_head(d, has_last, last, &b)) != CAIRN_OK)
+    if ((st = ktdir__resp_head(d, has_last, last, &b)) != CAIRN_OK)
         goto out;
     if (!has_version && (st = ktdir__put_u32(&b, t)) != CAIRN_OK)
         goto out;
@@ -227,18 +227,18 @@ cairn_status cairn_ktdir_monitor(cairn_ktdir *d, bool has_last, uint64_t last,
                 st = CAIRN_ERR_LIMIT;
                 goto out;
             }
-            if ((st = server_key(d, l, base[j], &keys[nk++], NULL)) != CAIRN_OK)
+            if ((st = ktdir__resp_key(d, l, base[j], &keys[nk++], NULL)) != CAIRN_OK)
                 goto out;
         }
     }
-    if ((st = start(d, has_last, last, view, &pc, &src, &comb)) != CAIRN_OK)
+    if ((st = ktdir__resp_start(d, has_last, last, view, &pc, &src, &comb)) != CAIRN_OK)
         goto out;
     pc.keys = keys;
     pc.n_keys = nk;
     if ((st = ktdir__contact_monitor(&pc, map, &cnt)) != CAIRN_OK ||
-        (st = finish(d, &pc)) != CAIRN_OK)
+        (st = ktdir__resp_finish(d, &pc)) != CAIRN_OK)
         goto out;
-    if ((st = encode_head(d, has_last, last, &b)) != CAIRN_OK ||
+    if ((st = ktdir__resp_head(d, has_last, last, &b)) != CAIRN_OK ||
         (st = ktdir__combined_encode(&b, &comb)) != CAIRN_OK)
         goto out;
     st = cairn__buf_take(&b, out, out_len);

@@ -137,6 +137,137 @@ CAIRN_MUST_CHECK cairn_status cairn_kt_verify_monitor(
     const uint8_t *resp, size_t resp_len, int64_t now_ms,
     cairn_kt_view *out_view, cairn_kt_label_state *out_state);
 
+/* ------------------------------------------------------ label owner */
+
+#define CAIRN_KT_MAX_HISTORY 32       /* owner updates right of start */
+#define CAIRN_KT_MAX_UPDATE_VALUES 255 /* new versions in one UpdateResponse */
+#define CAIRN_KT_OWNER_MAX_LADDERS 16  /* server default per owner walk */
+
+/* What a label owner keeps between operations (draft "Owner Algorithm"
+ * and "Updating a Label"; spec KT-OWN-*, KT-UPD-*). Written only by the
+ * cairn_kt_verify_owner_init / _update / _owner_monitor functions; persist
+ * it with cairn_kt_owner_state_encode/decode. Since 0.2.
+ * - start: the rightmost distinguished log entry verified for this label.
+ * - start_version: the greatest version at `start` (absent: none).
+ * - greatest / greatest_pos: the greatest version the owner knows and the
+ *   log entry it was inserted at (set to `start` at initialization).
+ * - history: (position, greatest version from then on) for each update
+ *   processed right of `start`, ascending; folded into start_version as
+ *   owner monitoring advances `start`.
+ * - entries: the contact-monitoring map for versions inserted at entries
+ *   that were not distinguished (ascending position).
+ * - keys: VRF outputs (and commitments of existing versions) the owner
+ *   needs for the ladders of the versions above. */
+typedef struct cairn_kt_owner_state {
+    uint8_t label[CAIRN_KT_MAX_LABEL];
+    size_t label_len;
+    uint64_t start;
+    bool has_start_version;
+    uint32_t start_version;
+    bool has_greatest;
+    uint32_t greatest;
+    uint64_t greatest_pos;
+    size_t n_history;
+    cairn_kt_monitor_entry history[CAIRN_KT_MAX_HISTORY];
+    size_t n_entries;
+    cairn_kt_monitor_entry entries[CAIRN_KT_MAX_MONITOR];
+    size_t n_keys;
+    cairn_kt_version_key keys[CAIRN_KT_MAX_KEYS];
+} cairn_kt_owner_state;
+
+/* A byte string the caller owns (or, in results, one inside the response
+ * buffer or the caller's request values). */
+typedef struct cairn_kt_value {
+    const uint8_t *data;
+    size_t len;
+} cairn_kt_value;
+
+/* Result of a verified UpdateResponse. */
+typedef struct cairn_kt_update_result {
+    uint64_t position;       /* log entry holding the new versions */
+    uint32_t first_version;  /* first new version */
+    uint32_t n_versions;     /* how many (first..first+n-1) */
+    bool distinguished;      /* position distinguished in the current tree */
+    /* true: the versions are NOT the ones the owner asked for: the log
+     * disclosed versions created by someone else (draft: non-empty
+     * UpdateResponse.values). The application MUST alert the user unless
+     * it knows them (e.g. made on another device of the same owner). */
+    bool disclosed;
+    cairn_kt_value values[CAIRN_KT_MAX_UPDATE_VALUES]; /* n_versions used */
+} cairn_kt_update_result;
+
+/* Result of a verified OwnerMonitorResponse. */
+typedef struct cairn_kt_owner_monitor_result {
+    /* true: every distinguished entry right of the old start was verified.
+     * false: the log stopped early (its output limit, or a version newer
+     * than the owner's greatest exists): fetch pending versions with an
+     * UpdateResponse for state->greatest, then monitor again. */
+    bool complete;
+    size_t n_verified;       /* distinguished entries checked this time */
+} cairn_kt_owner_monitor_result;
+
+/* The rightmost distinguished entry of a verified view's frontier, the
+ * natural `start` for owner initialization (distinguished status of a
+ * frontier entry depends only on frontier timestamps). NOT_FOUND when no
+ * entry is distinguished yet (INVALID_ARG for an empty view). Since 0.2. */
+CAIRN_MUST_CHECK cairn_status cairn_kt_owner_start(const cairn_kt_config *cfg,
+                                                   const cairn_kt_view *view,
+                                                   uint64_t *start);
+
+/* Verifies an OwnerInitResponse for (label, start) against the retained
+ * view `old` and writes a fresh owner state (greatest = the greatest
+ * version at start, if any) and the new view. Versions created after
+ * `start` are then learnt one log entry at a time with UpdateResponses
+ * (cairn_kt_verify_update with no request values). All-or-nothing.
+ * Errors as cairn_kt_verify_search; CAIRN_ERR_PROOF also when start is
+ * not distinguished or the claimed greatest versions do not hold. Since 0.2. */
+CAIRN_MUST_CHECK cairn_status cairn_kt_verify_owner_init(
+    const cairn_context *ctx, const cairn_kt_config *cfg,
+    const cairn_kt_view *old, const uint8_t *label, size_t label_len,
+    uint64_t start, const uint8_t *resp, size_t resp_len, int64_t now_ms,
+    cairn_kt_view *out_view, cairn_kt_owner_state *out_state);
+
+/* Verifies an UpdateResponse for the owner state `st` (the request must
+ * have carried st->greatest as greatest_version). req/n_req: the values
+ * the owner asked to publish (n_req 0: only learn existing versions). On
+ * success writes the new view, the new owner state (greatest advanced,
+ * contact-monitoring entry added when the position is not distinguished)
+ * and *res (values point into resp or into req). out_state may equal st.
+ * Errors: CAIRN_ERR_PROOF for anything inconsistent (position not right of
+ * the owner's last update or start, wrong counts, a version above the
+ * owner's greatest in the previous tree, a new version missing, openings
+ * that do not match the values), CAIRN_ERR_LIMIT (state full: monitor
+ * first), others as cairn_kt_verify_search. Since 0.2. */
+CAIRN_MUST_CHECK cairn_status cairn_kt_verify_update(
+    const cairn_context *ctx, const cairn_kt_config *cfg,
+    const cairn_kt_view *old, const cairn_kt_owner_state *st,
+    const cairn_kt_value *req, size_t n_req, const uint8_t *resp,
+    size_t resp_len, int64_t now_ms, cairn_kt_view *out_view,
+    cairn_kt_owner_state *out_state, cairn_kt_update_result *res);
+
+/* Verifies an OwnerMonitorResponse for the owner state `st` (the request
+ * carried st->entries, st->start and st->greatest). A version the log
+ * dropped or rolled back, or one the owner never processed, is
+ * CAIRN_ERR_PROOF; timestamps going backwards CAIRN_ERR_STALE. On success
+ * advances start to the rightmost distinguished entry verified and moves
+ * or retires contact-monitoring entries. out_state may equal st. Since 0.2. */
+CAIRN_MUST_CHECK cairn_status cairn_kt_verify_owner_monitor(
+    const cairn_context *ctx, const cairn_kt_config *cfg,
+    const cairn_kt_view *old, const cairn_kt_owner_state *st,
+    const uint8_t *resp, size_t resp_len, int64_t now_ms,
+    cairn_kt_view *out_view, cairn_kt_owner_state *out_state,
+    cairn_kt_owner_monitor_result *res);
+
+/* Serialized owner state (spec KT-OWN-9, versioned, self-checking
+ * counts). encode allocates *out (cairn_free). decode writes *out only
+ * when the whole input is valid: CAIRN_ERR_DECODE / ERR_VERSION /
+ * ERR_TOO_LARGE otherwise. Since 0.2. */
+cairn_status cairn_kt_owner_state_encode(const cairn_context *ctx,
+                                         const cairn_kt_owner_state *s,
+                                         uint8_t **out, size_t *out_len);
+CAIRN_MUST_CHECK cairn_status cairn_kt_owner_state_decode(
+    const uint8_t *in, size_t len, cairn_kt_owner_state *out);
+
 /* --------------------------------------------------------------- server */
 
 typedef struct cairn_ktdir cairn_ktdir;
@@ -201,6 +332,54 @@ cairn_status cairn_ktdir_monitor(cairn_ktdir *dir, bool has_last,
                                  const cairn_kt_monitor_entry *entries,
                                  size_t n_entries, uint8_t **out,
                                  size_t *out_len);
+
+/* OwnerInitResponse for (last, label, start). start must be a
+ * distinguished entry (INVALID_ARG otherwise); the label may not exist
+ * yet (a new owner). Since 0.2. */
+cairn_status cairn_ktdir_owner_init(cairn_ktdir *dir, bool has_last,
+                                    uint64_t last, const uint8_t *label,
+                                    size_t label_len, uint64_t start,
+                                    uint8_t **out, size_t *out_len);
+/* OwnerMonitorResponse for the owner's request: its contact-monitoring
+ * entries, start and greatest version (has_greatest false: none).
+ * max_ladders bounds the distinguished entries checked (0: default
+ * CAIRN_KT_OWNER_MAX_LADDERS). The walk stops before an entry holding a
+ * version newer than `greatest`. Errors: INVALID_ARG for a request the
+ * draft says to reject (unsorted or duplicate entries, entries off the
+ * direct path of their version, start beyond the tree, greatest absent or
+ * below the version at start, greatest above the label's). Since 0.2. */
+cairn_status cairn_ktdir_owner_monitor(cairn_ktdir *dir, bool has_last,
+                                       uint64_t last, const uint8_t *label,
+                                       size_t label_len,
+                                       const cairn_kt_monitor_entry *entries,
+                                       size_t n_entries, uint64_t start,
+                                       bool has_greatest, uint32_t greatest,
+                                       size_t max_ladders, uint8_t **out,
+                                       size_t *out_len);
+/* The rightmost distinguished entry of the published tree: a `start` the
+ * server can suggest to a new owner that holds no view yet (the owner's
+ * verification still checks that it is distinguished). NOT_FOUND when no
+ * entry is distinguished yet, STATE for an empty tree. Since 0.2. */
+cairn_status cairn_ktdir_owner_start(const cairn_ktdir *dir, uint64_t *start);
+/* UpdateResponse for the versions of `label` created in the log entry
+ * that holds version greatest+1 (0 when has_greatest is false), all of
+ * them. Call it after cairn_ktdir_commit published the owner's update.
+ * owner_start: the owner's current start (the `start` of its last
+ * OwnerMonitorRequest or initialization; spec DEVIATION-7).
+ * echo_values false: UpdateResponse.values is empty, telling the owner
+ * that exactly its requested values were created there; true: the values
+ * are disclosed (versions the owner did not ask for, or a request with no
+ * values). Errors: NOT_FOUND (no version), INVALID_ARG (greatest is
+ * already the latest, or not the last version of its entry, or the owner
+ * start is not left of the entry), LIMIT (more new versions than one
+ * response can carry). Since 0.2. */
+cairn_status cairn_ktdir_update_response(cairn_ktdir *dir, bool has_last,
+                                         uint64_t last, const uint8_t *label,
+                                         size_t label_len, bool has_greatest,
+                                         uint32_t greatest,
+                                         uint64_t owner_start,
+                                         bool echo_values, uint8_t **out,
+                                         size_t *out_len);
 
 /* Encoded AuditorUpdate for log entry `position` (third-party auditing). */
 cairn_status cairn_ktdir_auditor_update(cairn_ktdir *dir, uint64_t position,
