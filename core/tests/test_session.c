@@ -3,6 +3,7 @@
  * parties: the guarantees of cairn/session.h (spec/core-sessions.md,
  * CORE-SESS-*) each get a test that fails if the guarantee is broken.
  */
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -436,6 +437,61 @@ static void skipped_keys_are_bounded(void **state)
     free(ct);
 }
 
+/* One account used from several threads at once (its calls are
+ * serialised by its lock): every message still round-trips. */
+typedef struct thread_job {
+    party *peer;
+    int failures;
+} thread_job;
+
+static void *thread_main(void *arg)
+{
+    thread_job *job = arg;
+    for (int i = 0; i < 40; i++) {
+        cairn_ciphertext ct;
+        cairn_plaintext pt;
+        char text[32];
+        snprintf(text, sizeof(text), "from a thread %d", i);
+        if (cairn_session_encrypt(A.acct, &job->peer->addr, (const uint8_t *)text, strlen(text),
+                                  &ct) != CAIRN_OK) {
+            job->failures++;
+            continue;
+        }
+        if (cairn_session_decrypt(job->peer->acct, &A.addr, ct.type, ct.data, ct.len, NULL, &pt) ==
+                CAIRN_OK &&
+            pt.len == strlen(text) && memcmp(pt.body, text, pt.len) == 0)
+            cairn_plaintext_clear(job->peer->acct, &pt);
+        else
+            job->failures++;
+        cairn_ciphertext_clear(A.acct, &ct);
+    }
+    return NULL;
+}
+
+static void shared_account_across_threads(void **state)
+{
+    enum { T = 4 };
+    party peers[T];
+    thread_job jobs[T];
+    pthread_t th[T];
+    (void)state;
+    for (int i = 0; i < T; i++) {
+        char uri[64];
+        snprintf(uri, sizeof(uri), "sip:peer%d@example.org", i);
+        fx_party(&peers[i], uri, 1, NULL);
+        fx_connect(&A, &peers[i], 0);
+        jobs[i].peer = &peers[i];
+        jobs[i].failures = 0;
+    }
+    for (int i = 0; i < T; i++)
+        assert_int_equal(pthread_create(&th[i], NULL, thread_main, &jobs[i]), 0);
+    for (int i = 0; i < T; i++) {
+        pthread_join(th[i], NULL);
+        assert_int_equal(jobs[i].failures, 0);
+        fx_close(&peers[i]);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -451,6 +507,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(three_parties_and_storage, setup, teardown),
         cmocka_unit_test_setup_teardown(hostile_input, setup, teardown),
         cmocka_unit_test_setup_teardown(skipped_keys_are_bounded, setup, teardown),
+        cmocka_unit_test_setup_teardown(shared_account_across_threads, setup, teardown),
     };
     int rc;
     fx_ctx = cts_context();

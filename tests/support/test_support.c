@@ -71,9 +71,9 @@ char *cts_read_file(const char *path, size_t *len)
     return buf;
 }
 
-static long g_fail_at = -1;
-static long g_count;
-static long g_live;
+static _Atomic long g_fail_at = -1; /* atomic: tests may allocate from threads */
+static _Atomic long g_count;
+static _Atomic long g_live;
 
 static void *t_alloc(void *ud, size_t n)
 {
