@@ -92,6 +92,8 @@ static void publish(cairn_context *ctx, cairn_ktdir *d, const cairn_kt_config *c
     cairn_free(ctx, resp, len);
 }
 
+static size_t g_max_ladders = 3;
+
 static cairn_status monitor_once(cairn_context *ctx, cairn_ktdir *d, const cairn_kt_config *cfg,
                                  owner *o, uint64_t now, cairn_kt_owner_monitor_result *res)
 {
@@ -101,7 +103,8 @@ static cairn_status monitor_once(cairn_context *ctx, cairn_ktdir *d, const cairn
     cairn_kt_owner_state ns;
     cairn_status st = cairn_ktdir_owner_monitor(
         d, o->view.tree_size > 0, o->view.tree_size, L(o), strlen(o->label), o->st.entries,
-        o->st.n_entries, o->st.start, o->st.has_greatest, o->st.greatest, 3, &resp, &len);
+        o->st.n_entries, o->st.start, o->st.has_greatest, o->st.greatest, g_max_ladders, &resp,
+        &len);
     assert_int_equal(st, CAIRN_OK);
     st = cairn_kt_verify_owner_monitor(ctx, cfg, &o->view, &o->st, resp, len, (int64_t)now,
                                        &nv, &ns, res);
@@ -182,7 +185,7 @@ static void test_honest_many_commits(void **state)
     uint64_t now = KT_T0, rng = 77;
     cairn_ktdir *d = setup(ctx, &cfg, &now, 12);
     owner o, dev2;
-    unsigned published = 0, monitors = 0, dists = 0, completes = 0;
+    unsigned published = 0, monitors = 0, dists = 0, completes = 0, walked = 0;
     owner_init(ctx, d, &cfg, &o, "alice@example.org", now);
     assert_false(o.st.has_greatest); /* a new label */
     for (unsigned i = 0; i < 120; i++) {
@@ -200,9 +203,13 @@ static void test_honest_many_commits(void **state)
         }
         if (r % 3 == 0) {
             cairn_kt_owner_monitor_result mr;
+            /* a server answering one distinguished entry at a time */
+            g_max_ladders = (r >> 16) % 2 ? 1 : 3;
             assert_int_equal(monitor_once(ctx, d, &cfg, &o, now, &mr), CAIRN_OK);
+            g_max_ladders = 3;
             monitors++;
             completes += mr.complete;
+            walked += (unsigned)mr.n_verified;
         }
         if (r % 17 == 0) {
             uint8_t *enc;
@@ -222,10 +229,13 @@ static void test_honest_many_commits(void **state)
     }
     assert_int_equal(monitor_all(ctx, d, &cfg, &o, now), 0);
     assert_int_equal(o.st.greatest + 1, published);
-    fprintf(stderr, "owner: %u versions published, %u monitors (%u complete), %u at "
-                    "distinguished entries; start %llu, %zu map entries, %zu keys\n",
-            published, monitors, completes, dists, (unsigned long long)o.st.start,
+    fprintf(stderr, "owner: %u versions published, %u monitors (%u complete, %u "
+                    "distinguished entries walked), %u updates at distinguished entries; "
+                    "start %llu, %zu map entries, %zu keys\n",
+            published, monitors, completes, walked, dists, (unsigned long long)o.st.start,
             o.st.n_entries, o.st.n_keys);
+    assert_true(walked > 0);
+    assert_true(completes < monitors); /* some rounds stopped early */
     /* Time passes: every contact-monitoring entry is eventually retired. */
     for (int i = 0; i < 30 && o.st.n_entries > 0; i++) {
         filler(d, (unsigned)i);
@@ -265,7 +275,7 @@ static void test_honest_many_commits(void **state)
 /* KT-OWN-5, KT-MON-2: a log that drops one of the owner's versions, or
  * rolls back its latest one, is caught by owner monitoring with
  * CAIRN_ERR_PROOF within a few commits. */
-static void drop_scenario(bool latest)
+static void drop_scenario(bool latest, bool walk_only)
 {
     cairn_context *ctx = cts_context();
     cairn_kt_config cfg;
@@ -285,6 +295,17 @@ static void drop_scenario(bool latest)
     }
     monitor_all(ctx, d, &cfg, &o, now);
     assert_int_equal(o.st.greatest, 4);
+    if (walk_only) {
+        /* Let distinguished entries cover every version: the contact map
+         * empties and only the owner walk can notice the loss. */
+        for (int i = 0; i < 30 && o.st.n_entries > 0; i++) {
+            filler(d, (unsigned)i);
+            now += 30000;
+            assert_int_equal(cairn_ktdir_commit(d, now), CAIRN_OK);
+            monitor_all(ctx, d, &cfg, &o, now);
+        }
+        assert_int_equal(o.st.n_entries, 0);
+    }
     /* From the next entry on, the log lacks the version. */
     assert_int_equal(ktdir__dir_drop_version(d, L(&o), strlen(o.label), latest ? 4 : 1),
                      CAIRN_OK);
@@ -303,7 +324,8 @@ static void drop_scenario(bool latest)
             break;
         }
     }
-    fprintf(stderr, "%s caught after %d commits\n", latest ? "rollback" : "drop", rounds + 1);
+    fprintf(stderr, "%s caught after %d commits (%s)\n", latest ? "rollback" : "drop",
+            rounds + 1, walk_only ? "owner walk only" : "with contact entries");
     cairn_ktdir_destroy(d);
     cairn_context_destroy(ctx);
 }
@@ -311,13 +333,15 @@ static void drop_scenario(bool latest)
 static void test_drop_detected(void **state)
 {
     (void)state;
-    drop_scenario(false);
+    drop_scenario(false, false);
+    drop_scenario(false, true);
 }
 
 static void test_rollback_detected(void **state)
 {
     (void)state;
-    drop_scenario(true);
+    drop_scenario(true, false);
+    drop_scenario(true, true);
 }
 
 /* KT-OWN-5, KT-UPD-3: a version the owner never published. An honest log
@@ -655,6 +679,144 @@ static void test_request_checks(void **state)
     cairn_context_destroy(ctx);
 }
 
+
+/* Seed corpora for the owner fuzz targets (fuzz/corpus/ktdir_owner_*,
+ * ktdir_update): written only when KT_WRITE_SEEDS names the corpus root.
+ * Responses are made for a fresh view by the fixed-key directory of
+ * fuzz_common.h, and each seed is checked to verify before it is kept. */
+static void write_file(const char *dir, const char *sub, const char *name, const uint8_t *a,
+                       size_t alen, const uint8_t *b, size_t blen)
+{
+    char path[512];
+    FILE *f;
+    snprintf(path, sizeof path, "%s/%s/%s", dir, sub, name);
+    f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(a, 1, alen, f), alen);
+    if (blen)
+        assert_int_equal(fwrite(b, 1, blen, f), blen);
+    fclose(f);
+}
+
+static void state_seed(cairn_context *ctx, const cairn_kt_owner_state *s, uint8_t *buf,
+                       size_t *len)
+{
+    uint8_t *enc;
+    size_t n;
+    assert_int_equal(cairn_kt_owner_state_encode(ctx, s, &enc, &n), CAIRN_OK);
+    buf[0] = (uint8_t)(n >> 8);
+    buf[1] = (uint8_t)n;
+    memcpy(buf + 2, enc, n);
+    *len = 2 + n;
+    cairn_free(ctx, enc, n);
+}
+
+static void test_write_seeds(void **state)
+{
+    (void)state;
+    const char *dir = getenv("KT_WRITE_SEEDS");
+    cairn_context *ctx;
+    cairn_ktdir *d;
+    cairn_kt_config cfg;
+    cairn_kt_view fresh, nv;
+    cairn_kt_owner_state ns;
+    uint64_t now = KT_T0;
+    owner o;
+    uint8_t hdr[70000], *resp, *enc;
+    size_t hl, len, n;
+    char name[32];
+    if (dir == NULL)
+        skip();
+    ctx = cts_context();
+    d = kt_make_dir(ctx, CAIRN_KT_MODE_CONTACT_MONITORING, KT_RMW, 0);
+    assert_non_null(d);
+    cairn_ktdir_get_config(d, &cfg);
+    memset(&fresh, 0, sizeof fresh);
+    for (unsigned i = 0; i < 9; i++) {
+        filler(d, i);
+        now += 12000;
+        assert_int_equal(cairn_ktdir_commit(d, now), CAIRN_OK);
+    }
+    owner_init(ctx, d, &cfg, &o, "alice@example.org", now);
+    for (int round = 0; round < 3; round++) {
+        const char *vals[2] = {"key-one", "key-two"};
+        cairn_kt_value req[2] = {{(const uint8_t *)"key-one", 7}, {(const uint8_t *)"key-two", 7}};
+        cairn_kt_update_result res;
+        cairn_kt_owner_monitor_result mr;
+        uint32_t v;
+        /* UpdateResponse seed: state before, the request values, response */
+        for (int k = 0; k <= round % 2; k++)
+            assert_int_equal(cairn_ktdir_update(d, L(&o), strlen(o.label), req[k].data,
+                                                req[k].len, &v), CAIRN_OK);
+        now += 12000;
+        assert_int_equal(cairn_ktdir_commit(d, now), CAIRN_OK);
+        assert_int_equal(cairn_ktdir_update_response(d, false, 0, L(&o), strlen(o.label),
+                                                     o.st.has_greatest, o.st.greatest,
+                                                     o.st.start, false, &resp, &len),
+                         CAIRN_OK);
+        assert_int_equal(cairn_kt_verify_update(ctx, &cfg, &fresh, &o.st, req,
+                                                (size_t)(round % 2 + 1), resp, len, -1, &nv,
+                                                &ns, &res), CAIRN_OK);
+        state_seed(ctx, &o.st, hdr, &hl);
+        hdr[hl++] = (uint8_t)(round % 2 + 1);
+        for (int k = 0; k <= round % 2; k++) {
+            hdr[hl++] = 0;
+            hdr[hl++] = 7;
+            memcpy(hdr + hl, vals[k], 7);
+            hl += 7;
+        }
+        snprintf(name, sizeof name, "upd_%d", round);
+        write_file(dir, "ktdir_update", name, hdr, hl, resp, len);
+        cairn_free(ctx, resp, len);
+        o.st = ns;
+        o.view = nv;
+        for (unsigned i = 0; i < 3; i++) {
+            filler(d, i);
+            now += 25000;
+            assert_int_equal(cairn_ktdir_commit(d, now), CAIRN_OK);
+        }
+        /* OwnerMonitorResponse seed */
+        assert_int_equal(cairn_ktdir_owner_monitor(d, false, 0, L(&o), strlen(o.label),
+                                                   o.st.entries, o.st.n_entries, o.st.start,
+                                                   o.st.has_greatest, o.st.greatest, 0, &resp,
+                                                   &len), CAIRN_OK);
+        assert_int_equal(cairn_kt_verify_owner_monitor(ctx, &cfg, &fresh, &o.st, resp, len, -1,
+                                                       &nv, &ns, &mr), CAIRN_OK);
+        state_seed(ctx, &o.st, hdr, &hl);
+        snprintf(name, sizeof name, "mon_%d", round);
+        write_file(dir, "ktdir_owner_monitor", name, hdr, hl, resp, len);
+        cairn_free(ctx, resp, len);
+        o.st = ns;
+        o.view = nv;
+        assert_int_equal(cairn_kt_owner_state_encode(ctx, &o.st, &enc, &n), CAIRN_OK);
+        snprintf(name, sizeof name, "state_%d", round);
+        write_file(dir, "ktdir_owner_state", name, enc, n, NULL, 0);
+        cairn_free(ctx, enc, n);
+    }
+    /* OwnerInitResponse seeds: a label with history and a new label. */
+    for (int k = 0; k < 2; k++) {
+        const char *label = k ? "nobody@example.org" : "alice@example.org";
+        uint64_t start;
+        assert_int_equal(cairn_ktdir_owner_start(d, &start), CAIRN_OK);
+        assert_int_equal(cairn_ktdir_owner_init(d, false, 0, (const uint8_t *)label,
+                                                strlen(label), start, &resp, &len), CAIRN_OK);
+        assert_int_equal(cairn_kt_verify_owner_init(ctx, &cfg, &fresh, (const uint8_t *)label,
+                                                    strlen(label), start, resp, len, -1, &nv,
+                                                    &ns), CAIRN_OK);
+        hl = 0;
+        hdr[hl++] = (uint8_t)strlen(label);
+        memcpy(hdr + hl, label, strlen(label));
+        hl += strlen(label);
+        for (int b = 7; b >= 0; b--)
+            hdr[hl++] = (uint8_t)(start >> (8 * b));
+        snprintf(name, sizeof name, "init_%d", k);
+        write_file(dir, "ktdir_owner_init", name, hdr, hl, resp, len);
+        cairn_free(ctx, resp, len);
+    }
+    cairn_ktdir_destroy(d);
+    cairn_context_destroy(ctx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -666,6 +828,7 @@ int main(void)
         cmocka_unit_test(test_unpublished_version),
         cmocka_unit_test(test_timestamps_backwards),
         cmocka_unit_test(test_flips),
+        cmocka_unit_test(test_write_seeds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
