@@ -4,7 +4,11 @@
  * 10^5 and 10^6 prefix-tree leaves the greatest-version search proof size
  * and the client verification time. To reach 10^6 leaves without 10^6 VRF
  * evaluations the tree is padded with random filler leaves (same shape as
- * VRF outputs); 1000 real labels are searched. Prints figures, asserts
+ * VRF outputs); 1000 real labels are searched. For the returning
+ * client's responses it also prints where the bytes go (VRF ladder,
+ * commitments, PrefixProof elements and results, timestamps, roots, log
+ * inclusion) and the lookups per PrefixProof: the figures behind the
+ * proof-size discussion in spec/keytrans.md. Prints figures, asserts
  * nothing.
  */
 #include <sodium.h>
@@ -20,6 +24,84 @@ static double now_s(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Byte breakdown of one SearchResponse (greatest-version). */
+typedef struct breakdown {
+    double head, value, vrf, commit, pp_elem, pp_res, ts, roots, incl;
+    double n_pp, lookups, elements, nonincl_leaf, repeated, bound;
+} breakdown;
+
+static double log2d(double x)
+{
+    double k = 0;
+    while (x >= 2) {
+        x /= 2;
+        k++;
+    }
+    return k + (x - 1); /* piecewise-linear log2, enough for a bound */
+}
+
+static void account(cairn_context *ctx, const cairn_kt_config *cfg, const uint8_t *resp,
+                    size_t len, size_t leaves, breakdown *b)
+{
+    cairn__reader r;
+    ktdir__fth h;
+    ktdir__combined c;
+    size_t n, vl, before;
+    cairn__reader_init(&r, resp, len);
+    if (ktdir__fth_decode(&r, cfg->mode, &h) != CAIRN_OK)
+        return;
+    b->head += (double)(len - cairn__reader_left(&r));
+    before = cairn__reader_left(&r);
+    (void)cairn__read_u32be(&r);
+    (void)cairn__read_bytes(&r, 16);
+    (void)ktdir__get_vec32(&r, &vl, CAIRN_KT_MAX_VALUE);
+    b->value += (double)(before - cairn__reader_left(&r));
+    n = ktdir__get_count8(&r, 255);
+    b->vrf += 1;
+    for (size_t i = 0; i < n; i++) {
+        (void)cairn__read_bytes(&r, 80);
+        b->vrf += 80;
+        if (ktdir__get_present(&r)) {
+            (void)cairn__read_bytes(&r, 32);
+            b->commit += 33;
+        } else {
+            b->commit += 1;
+        }
+    }
+    if (r.err || ktdir__combined_decode(ctx, &r, &c) != CAIRN_OK)
+        return;
+    b->ts += 1 + 8.0 * (double)c.n_ts;
+    b->n_pp += (double)c.n_pp;
+    for (size_t i = 0; i < c.n_pp; i++) {
+        b->pp_elem += 2 + 32.0 * (double)c.pp[i].n_elements;
+        b->pp_res += 1;
+        b->lookups += (double)c.pp[i].n_results;
+        b->elements += (double)c.pp[i].n_elements;
+        for (size_t j = 0; j < c.pp[i].n_results; j++) {
+            b->pp_res += c.pp[i].results[j].type == KT_PR_NONINCL_LEAF ? 66 : 2;
+            b->nonincl_leaf += c.pp[i].results[j].type == KT_PR_NONINCL_LEAF;
+        }
+        /* L random keys in a tree of N leaves need about L*(log2 N - log2 L)
+         * siblings: the format's lower bound for this proof. */
+        if (c.pp[i].n_results)
+            b->bound += (double)c.pp[i].n_results *
+                        (log2d((double)leaves) - log2d((double)c.pp[i].n_results));
+        /* siblings an earlier PrefixProof of the same response already
+         * carried (the trees of nearby entries share most subtrees) */
+        for (size_t e = 0; e < c.pp[i].n_elements; e++) {
+            bool seen = false;
+            for (size_t q = 0; q < i && !seen; q++)
+                for (size_t f = 0; f < c.pp[q].n_elements && !seen; f++)
+                    seen = memcmp(c.pp[i].elements[e], c.pp[q].elements[f], 32) == 0;
+            b->repeated += seen;
+        }
+    }
+    b->ts += 1; /* prefix_proofs count */
+    b->roots += 1 + 32.0 * (double)c.n_roots;
+    b->incl += 2 + 32.0 * (double)c.n_incl;
+    ktdir__combined_free(ctx, &c);
 }
 
 static cairn_ktdir *make(cairn_context *ctx)
@@ -46,6 +128,7 @@ static void scale(cairn_context *ctx, size_t total)
     size_t filled = 0, batch = total / 100 > 1000 ? total / 100 : 1000;
     double t0 = now_s(), tv = 0, build;
     size_t bytes = 0, bytes_fresh = 0, runs = 0;
+    breakdown bd;
     uint32_t v;
     char label[32];
     if (d == NULL)
@@ -70,6 +153,7 @@ static void scale(cairn_context *ctx, size_t total)
     ts += 1000;
     cairn_ktdir_commit(d, ts);
     build = now_s() - t0;
+    memset(&bd, 0, sizeof bd);
     for (unsigned i = 0; i < 50; i++) {
         uint8_t *resp;
         size_t len;
@@ -90,6 +174,7 @@ static void scale(cairn_context *ctx, size_t total)
             fprintf(stderr, "verify failed!\n");
         tv += now_s() - a;
         bytes += len;
+        account(ctx, &cfg, resp, len, total, &bd);
         cairn_free(ctx, resp, len);
         memset(&view, 0, sizeof view);
         if (cairn_ktdir_search(d, false, 0, (const uint8_t *)label, strlen(label), false, 0,
@@ -104,6 +189,19 @@ static void scale(cairn_context *ctx, size_t total)
            total, (unsigned long long)cairn_ktdir_tree_size(d), build,
            runs ? bytes / runs : 0, runs ? bytes_fresh / runs : 0,
            runs ? tv * 1000 / (double)runs : 0);
+    if (runs) {
+        double k = (double)runs;
+        printf("          returning client, mean bytes: head %.0f, version+opening+value %.0f, "
+               "VRF proofs %.0f, commitments %.0f, PrefixProof elements %.0f, results %.0f, "
+               "timestamps %.0f, prefix_roots %.0f, log inclusion %.0f\n",
+               bd.head / k, bd.value / k, bd.vrf / k, bd.commit / k, bd.pp_elem / k,
+               bd.pp_res / k, bd.ts / k, bd.roots / k, bd.incl / k);
+        printf("          %.1f PrefixProofs, %.1f lookups (%.1f nonInclusionLeaf), %.1f "
+               "elements = %.1f per lookup (format lower bound ~%.0f); %.1f elements repeat "
+               "one of an earlier PrefixProof of the response\n",
+               bd.n_pp / k, bd.lookups / k, bd.nonincl_leaf / k, bd.elements / k,
+               bd.lookups > 0 ? bd.elements / bd.lookups : 0, bd.bound / k, bd.repeated / k);
+    }
     cairn_ktdir_destroy(d);
 }
 
