@@ -680,6 +680,135 @@ static void test_request_checks(void **state)
 }
 
 
+/* Conventions (torture): every allocation of the owner verifiers and
+ * responders fails in turn; each failure is CAIRN_ERR_NOMEM, writes
+ * nothing and leaks nothing. */
+static void test_alloc_failures(void **state)
+{
+    (void)state;
+    cairn_context *ctx = cts_context();
+    cairn_kt_config cfg;
+    uint64_t now = KT_T0;
+    cairn_ktdir *d = setup(ctx, &cfg, &now, 9);
+    owner o;
+    cairn_kt_update_result *res = malloc(sizeof *res);
+    cairn_kt_owner_monitor_result mr;
+    cairn_kt_view nv, keepv;
+    cairn_kt_owner_state ns, keeps;
+    cairn_kt_value req = {(const uint8_t *)"kz", 2};
+    const char *vals[1] = {"k"};
+    uint8_t *mon, *upd, *resp;
+    size_t mon_len, upd_len, len;
+    uint32_t v;
+    long n, live;
+    assert_non_null(res);
+    owner_init(ctx, d, &cfg, &o, "hank@example.org", now);
+    now += 10000;
+    publish(ctx, d, &cfg, &o, vals, 1, now, res);
+    for (int i = 0; i < 5; i++) {
+        filler(d, (unsigned)i);
+        now += 20000;
+        assert_int_equal(cairn_ktdir_commit(d, now), CAIRN_OK);
+    }
+    assert_int_equal(cairn_ktdir_update(d, L(&o), strlen(o.label), req.data, req.len, &v),
+                     CAIRN_OK);
+    now += 1000;
+    assert_int_equal(cairn_ktdir_commit(d, now), CAIRN_OK);
+    /* server side */
+    for (n = 0;; n++) {
+        cairn_status st;
+        assert_true(n < 100000);
+        live = cts_live_allocations();
+        cts_fail_after(n);
+        st = cairn_ktdir_owner_monitor(d, true, o.view.tree_size, L(&o), strlen(o.label),
+                                       o.st.entries, o.st.n_entries, o.st.start, true,
+                                       o.st.greatest, 0, &mon, &mon_len);
+        cts_fail_after(-1);
+        if (st == CAIRN_OK)
+            break;
+        assert_int_equal(st, CAIRN_ERR_NOMEM);
+        assert_int_equal(cts_live_allocations(), live);
+    }
+    for (n = 0;; n++) {
+        cairn_status st;
+        assert_true(n < 100000);
+        live = cts_live_allocations();
+        cts_fail_after(n);
+        st = update_resp(d, &o, false, &upd, &upd_len);
+        cts_fail_after(-1);
+        if (st == CAIRN_OK)
+            break;
+        assert_int_equal(st, CAIRN_ERR_NOMEM);
+        assert_int_equal(cts_live_allocations(), live);
+    }
+    /* owner side */
+    memset(&keepv, 0x3c, sizeof keepv);
+    memset(&keeps, 0xc3, sizeof keeps);
+    for (n = 0;; n++) {
+        cairn_status st;
+        assert_true(n < 100000);
+        nv = keepv;
+        ns = keeps;
+        live = cts_live_allocations();
+        cts_fail_after(n);
+        st = cairn_kt_verify_owner_monitor(ctx, &cfg, &o.view, &o.st, mon, mon_len,
+                                           (int64_t)now, &nv, &ns, &mr);
+        cts_fail_after(-1);
+        if (st == CAIRN_OK)
+            break;
+        assert_int_equal(st, CAIRN_ERR_NOMEM);
+        assert_memory_equal(&nv, &keepv, sizeof nv);
+        assert_memory_equal(&ns, &keeps, sizeof ns);
+        assert_int_equal(cts_live_allocations(), live);
+    }
+    for (n = 0;; n++) {
+        cairn_status st;
+        assert_true(n < 100000);
+        nv = keepv;
+        ns = keeps;
+        live = cts_live_allocations();
+        cts_fail_after(n);
+        st = cairn_kt_verify_update(ctx, &cfg, &o.view, &o.st, &req, 1, upd, upd_len,
+                                    (int64_t)now, &nv, &ns, res);
+        cts_fail_after(-1);
+        if (st == CAIRN_OK)
+            break;
+        assert_int_equal(st, CAIRN_ERR_NOMEM);
+        assert_memory_equal(&nv, &keepv, sizeof nv);
+        assert_memory_equal(&ns, &keeps, sizeof ns);
+        assert_int_equal(cts_live_allocations(), live);
+    }
+    {
+        uint64_t start;
+        assert_int_equal(cairn_ktdir_owner_start(d, &start), CAIRN_OK);
+        assert_int_equal(cairn_ktdir_owner_init(d, false, 0, L(&o), strlen(o.label), start,
+                                                &resp, &len), CAIRN_OK);
+        for (n = 0;; n++) {
+            cairn_status st;
+            cairn_kt_view fresh;
+            assert_true(n < 100000);
+            memset(&fresh, 0, sizeof fresh);
+            ns = keeps;
+            live = cts_live_allocations();
+            cts_fail_after(n);
+            st = cairn_kt_verify_owner_init(ctx, &cfg, &fresh, L(&o), strlen(o.label), start,
+                                            resp, len, (int64_t)now, &nv, &ns);
+            cts_fail_after(-1);
+            if (st == CAIRN_OK)
+                break;
+            assert_int_equal(st, CAIRN_ERR_NOMEM);
+            assert_memory_equal(&ns, &keeps, sizeof ns);
+            assert_int_equal(cts_live_allocations(), live);
+        }
+        cairn_free(ctx, resp, len);
+    }
+    cairn_free(ctx, mon, mon_len);
+    cairn_free(ctx, upd, upd_len);
+    free(res);
+    cairn_ktdir_destroy(d);
+    cairn_context_destroy(ctx);
+}
+
 /* Seed corpora for the owner fuzz targets (fuzz/corpus/ktdir_owner_*,
  * ktdir_update): written only when KT_WRITE_SEEDS names the corpus root.
  * Responses are made for a fresh view by the fixed-key directory of
@@ -828,6 +957,7 @@ int main(void)
         cmocka_unit_test(test_unpublished_version),
         cmocka_unit_test(test_timestamps_backwards),
         cmocka_unit_test(test_flips),
+        cmocka_unit_test(test_alloc_failures),
         cmocka_unit_test(test_write_seeds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
