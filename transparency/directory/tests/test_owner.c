@@ -22,6 +22,32 @@ typedef struct owner {
 
 static const uint8_t *L(const owner *o) { return (const uint8_t *)o->label; }
 
+/* Third-party auditing runs: the auditor follows every commit and its
+ * head is installed before the server answers. */
+static cairn_kt_auditor *g_aud;
+
+static void commit_now(cairn_context *ctx, cairn_ktdir *d, uint64_t now)
+{
+    assert_int_equal(cairn_ktdir_commit(d, now), CAIRN_OK);
+    if (g_aud == NULL)
+        return;
+    while (cairn_kt_auditor_tree_size(g_aud) < cairn_ktdir_tree_size(d)) {
+        uint8_t *u;
+        size_t ul;
+        assert_int_equal(cairn_ktdir_auditor_update(d, cairn_kt_auditor_tree_size(g_aud), &u,
+                                                    &ul), CAIRN_OK);
+        assert_int_equal(cairn_kt_auditor_process(g_aud, u, ul), CAIRN_OK);
+        cairn_free(ctx, u, ul);
+    }
+    {
+        uint8_t *ath;
+        size_t athl;
+        assert_int_equal(cairn_kt_auditor_sign_head(g_aud, &ath, &athl), CAIRN_OK);
+        assert_int_equal(cairn_ktdir_set_auditor_head(d, ath, athl), CAIRN_OK);
+        cairn_free(ctx, ath, athl);
+    }
+}
+
 static void owner_init(cairn_context *ctx, cairn_ktdir *d, const cairn_kt_config *cfg,
                        owner *o, const char *label, uint64_t now)
 {
@@ -74,7 +100,7 @@ static void publish(cairn_context *ctx, cairn_ktdir *d, const cairn_kt_config *c
         assert_int_equal(cairn_ktdir_update(d, L(o), strlen(o->label), req[i].data,
                                             req[i].len, &v), CAIRN_OK);
     }
-    assert_int_equal(cairn_ktdir_commit(d, now), CAIRN_OK);
+    commit_now(ctx, d, now);
     assert_int_equal(update_resp(d, o, false, &resp, &len), CAIRN_OK);
     st = cairn_kt_verify_update(ctx, cfg, &o->view, &o->st, req, n, resp, len, (int64_t)now,
                                 &nv, &ns, res);
@@ -680,6 +706,65 @@ static void test_request_checks(void **state)
 }
 
 
+/* KT-OWN-*, KT-UPD-* in third-party auditing mode: the same owner flow
+ * with auditor heads in every response, and a dropped version caught. */
+static void test_auditing_mode(void **state)
+{
+    (void)state;
+    cairn_context *ctx = cts_context();
+    cairn_ktdir *d = kt_make_dir(ctx, CAIRN_KT_MODE_THIRD_PARTY_AUDITING, RMW, 0);
+    cairn_kt_config cfg;
+    uint64_t now = KT_T0;
+    uint8_t aseed[32];
+    owner o;
+    cairn_kt_update_result res;
+    const char *vals[1] = {"pk"};
+    int rounds;
+    assert_non_null(d);
+    cairn_ktdir_get_config(d, &cfg);
+    memset(aseed, 0x33, 32);
+    assert_int_equal(cairn_kt_auditor_create(ctx, &cfg, aseed, &g_aud), CAIRN_OK);
+    for (unsigned i = 0; i < 9; i++) {
+        filler(d, i);
+        now += 10000;
+        commit_now(ctx, d, now);
+    }
+    owner_init(ctx, d, &cfg, &o, "ivy@example.org", now);
+    for (int i = 0; i < 12; i++) {
+        now += 9000;
+        if (i % 3 == 0) {
+            publish(ctx, d, &cfg, &o, vals, 1, now, &res);
+        } else {
+            filler(d, (unsigned)i);
+            commit_now(ctx, d, now);
+        }
+        monitor_all(ctx, d, &cfg, &o, now);
+    }
+    assert_int_equal(o.st.greatest, 3);
+    /* Version 1 is on the base ladder of 3 (0, 1, 3, 7, 5, 4), which every
+     * owner walk re-checks; version 2 is not (spec KT-OWN-5). */
+    assert_int_equal(ktdir__dir_drop_version(d, L(&o), strlen(o.label), 1), CAIRN_OK);
+    for (rounds = 0;; rounds++) {
+        cairn_kt_owner_monitor_result mr;
+        cairn_status st;
+        assert_true(rounds < 40);
+        filler(d, (unsigned)rounds);
+        now += 15000;
+        /* the auditor would refuse these entries, so the server keeps its
+         * last auditor head: what is tested is the owner's own check */
+        assert_int_equal(cairn_ktdir_commit(d, now), CAIRN_OK);
+        st = monitor_once(ctx, d, &cfg, &o, now, &mr);
+        if (st != CAIRN_OK) {
+            assert_int_equal(st, CAIRN_ERR_PROOF);
+            break;
+        }
+    }
+    cairn_kt_auditor_destroy(g_aud);
+    g_aud = NULL;
+    cairn_ktdir_destroy(d);
+    cairn_context_destroy(ctx);
+}
+
 /* Conventions (torture): every allocation of the owner verifiers and
  * responders fails in turn; each failure is CAIRN_ERR_NOMEM, writes
  * nothing and leaks nothing. */
@@ -958,6 +1043,7 @@ int main(void)
         cmocka_unit_test(test_timestamps_backwards),
         cmocka_unit_test(test_flips),
         cmocka_unit_test(test_alloc_failures),
+        cmocka_unit_test(test_auditing_mode),
         cmocka_unit_test(test_write_seeds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
