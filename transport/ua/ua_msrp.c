@@ -348,7 +348,11 @@ static void on_response(ua_msrp *l, const cairn_msrp_msg *m)
             }
             cairn__buf_free(&b);
         }
+        cairn_msrp_uri up[CAIRN_MSRP_PATH_MAX];
+        size_t nup = 0;
         if (m->code == 200 && m->use_path != NULL &&
+            cairn_msrp_path_parse(m->use_path, up, CAIRN_MSRP_PATH_MAX, &nup) == CAIRN_OK &&
+            nup > 0 &&
             ua__copy(s->use_path, sizeof(s->use_path), m->use_path, strlen(m->use_path))) {
             ua__session_relay_ready(s, CAIRN_OK);
             return;
