@@ -88,6 +88,10 @@ void kts__h_search(struct evhttp_request *req, void *arg)
     if (!get_label(req, &q, &label) || !opt_u64(req, &q, "last", &has_last, &last) ||
         !opt_u64(req, &q, "version", &has_ver, &ver))
         goto out;
+    if (has_last && (last == 0 || last > cairn_ktdir_tree_size(s->dir))) {
+        kts__reply_error(req, 400, "bad_request", "last must be 1..current tree size");
+        goto out;
+    }
     if (ver > UINT32_MAX) {
         kts__reply_error(req, 400, "bad_request", "version exceeds 2^32-1");
         goto out;
@@ -119,6 +123,10 @@ void kts__h_monitor(struct evhttp_request *req, void *arg)
         return;
     if (!get_label(req, &q, &label) || !opt_u64(req, &q, "last", &has_last, &last))
         goto out;
+    if (has_last && (last == 0 || last > cairn_ktdir_tree_size(s->dir))) {
+        kts__reply_error(req, 400, "bad_request", "last must be 1..current tree size");
+        goto out;
+    }
     ents = evhttp_find_header(&q.kv, "entries");
     if (ents == NULL ||
         cairn_kts_parse_entries(ents, pos, ver, CAIRN_KTS_MAX_MONITOR, &ne) != CAIRN_OK) {
