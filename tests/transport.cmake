@@ -15,3 +15,7 @@ if(TARGET cairn_ua)
   cairn_add_test(transport_kamailio SOURCES ${CMAKE_SOURCE_DIR}/tests/transport_kamailio.c
     LIBS cairn_transport_itest TIMEOUT 90 LABELS integration)
 endif()
+if(TARGET cairn_ua)
+  cairn_add_test(transport_tshark SOURCES ${CMAKE_SOURCE_DIR}/tests/transport_tshark.c
+    LIBS cairn_transport_itest TIMEOUT 90 LABELS integration)
+endif()
