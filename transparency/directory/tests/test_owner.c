@@ -251,6 +251,22 @@ static void test_honest_many_commits(void **state)
             o.st = back; /* continue from the restored state */
             cairn_free(ctx, enc, len);
             cairn_free(ctx, enc2, len2);
+            /* KT-VIEW-4: the view round-trips too, root recomputed */
+            {
+                cairn_kt_view vb;
+                assert_int_equal(cairn_kt_view_encode(ctx, &o.view, &enc, &len), CAIRN_OK);
+                assert_int_equal(cairn_kt_view_decode(enc, len, &vb), CAIRN_OK);
+                assert_memory_equal(&vb, &o.view, sizeof vb);
+                enc[len - 20] ^= 1; /* a frontier root or timestamp */
+                if (cairn_kt_view_decode(enc, len, &vb) == CAIRN_OK)
+                    assert_memory_not_equal(&vb, &o.view, sizeof vb);
+                enc[9] ^= 1; /* a full-subtree head: the recomputed root moves */
+                if (cairn_kt_view_decode(enc, len, &vb) == CAIRN_OK)
+                    assert_memory_not_equal(vb.root, o.view.root, 32);
+                for (size_t cut = 0; cut < len; cut++)
+                    assert_int_not_equal(cairn_kt_view_decode(enc, cut, &vb), CAIRN_OK);
+                cairn_free(ctx, enc, len);
+            }
         }
     }
     assert_int_equal(monitor_all(ctx, d, &cfg, &o, now), 0);
@@ -1004,6 +1020,10 @@ static void test_write_seeds(void **state)
         o.view = nv;
         assert_int_equal(cairn_kt_owner_state_encode(ctx, &o.st, &enc, &n), CAIRN_OK);
         snprintf(name, sizeof name, "state_%d", round);
+        write_file(dir, "ktdir_owner_state", name, enc, n, NULL, 0);
+        cairn_free(ctx, enc, n);
+        assert_int_equal(cairn_kt_view_encode(ctx, &o.view, &enc, &n), CAIRN_OK);
+        snprintf(name, sizeof name, "view_%d", round);
         write_file(dir, "ktdir_owner_state", name, enc, n, NULL, 0);
         cairn_free(ctx, enc, n);
     }

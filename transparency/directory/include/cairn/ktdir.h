@@ -419,6 +419,19 @@ uint64_t cairn_kt_auditor_tree_size(const cairn_kt_auditor *a);
 cairn_status cairn_kt_auditor_sign_head(cairn_kt_auditor *a, uint8_t **out,
                                         size_t *out_len);
 
+/* Serialized view (spec KT-VIEW-4): what a client or owner retains, for
+ * persistence. The root is not stored: decode recomputes it from the full
+ * subtrees and re-derives frontier positions from the tree size, so a
+ * decoded view is self-consistent. encode allocates *out (cairn_free);
+ * INVALID_ARG for a view whose frontier does not fit its size. decode
+ * writes *out only on success (DECODE, VERSION, TOO_LARGE). Since 0.2. */
+cairn_status cairn_kt_view_encode(const cairn_context *ctx,
+                                  const cairn_kt_view *view, uint8_t **out,
+                                  size_t *out_len);
+CAIRN_MUST_CHECK cairn_status cairn_kt_view_decode(const uint8_t *in,
+                                                   size_t len,
+                                                   cairn_kt_view *out);
+
 /* Log root value at tree_size; for tools and tests. */
 void cairn_kt_view_root(const cairn_kt_view *v, uint8_t out[32]);
 
