@@ -164,6 +164,17 @@ cairn_status cairn_engine_open(cairn_context *ctx, const char *path,
             n = sizeof(e->device_name) - 1;
         memcpy(e->device_name, cfg->device_name, n);
     }
+#define COPY_CFG(field, src)                                                   \
+    do {                                                                       \
+        if ((src) && strlen(src) < sizeof(e->field))                           \
+            memcpy(e->field, (src), strlen(src) + 1);                          \
+    } while (0)
+    COPY_CFG(kt_url, cfg->kt_url);
+    COPY_CFG(kt_sig, cfg->kt_sig_key);
+    COPY_CFG(kt_vrf, cfg->kt_vrf_key);
+    COPY_CFG(auditor_key, cfg->auditor_key);
+    COPY_CFG(auditor_url, cfg->auditor_url);
+#undef COPY_CFG
     rc = cairn_account_open(ctx, path, key, NULL, &e->acct);
     if (rc == CAIRN_OK)
         rc = estore__init(e);
@@ -177,6 +188,15 @@ cairn_status cairn_engine_open(cairn_context *ctx, const char *path,
             memcpy(e->relay, stored, strlen(stored) + 1);
         }
     }
+    /* the directory and auditor are remembered like the relay */
+    if (rc == CAIRN_OK && e->kt_url[0])
+        rc = estore__meta_put_str(e, "kt.url", e->kt_url);
+    else if (rc == CAIRN_OK)
+        (void)estore__meta_get_str(e, "kt.url", e->kt_url, sizeof(e->kt_url));
+    if (rc == CAIRN_OK && e->auditor_url[0])
+        rc = estore__meta_put_str(e, "kt.auditor", e->auditor_url);
+    else if (rc == CAIRN_OK)
+        (void)estore__meta_get_str(e, "kt.auditor", e->auditor_url, sizeof(e->auditor_url));
     if (rc == CAIRN_OK && e->relay[0])
         rc = engine__net_open(ctx, e->relay, cfg->ca_file, &e->net);
     if (rc != CAIRN_OK) {
@@ -353,6 +373,11 @@ cairn_status cairn_engine_process(cairn_engine *e, int *next_ms)
         e->net->ops->drain(e->net);
         if (next_ms)
             *next_ms = fd >= 0 ? 30000 : 250;
+    }
+    /* ENG-KT-4: our own label at start and then daily */
+    if (rc == CAIRN_OK && e->kt_url[0] && cairn__now_ms(e->ctx) >= e->kt_self_next_ms) {
+        e->kt_self_next_ms = cairn__now_ms(e->ctx) + 24LL * 3600 * 1000;
+        (void)cairn_engine_kt_check_self(e);
     }
     while (rc == CAIRN_OK) {
         rc = e->net->ops->fetch(e->net, envs, ENGINE_FETCH_BATCH, &n);

@@ -38,6 +38,12 @@ struct cairn_engine {
     int require_kt;
     int require_auditor;
     char relay[1024];
+    char kt_url[512];
+    char kt_sig[65];
+    char kt_vrf[65];
+    char auditor_key[65];
+    char auditor_url[512];
+    int64_t kt_self_next_ms;
     char device_name[65];
     /* identity, once known */
     int have_identity;

@@ -68,9 +68,6 @@ typedef struct engine_net_ops {
     cairn_status (*mailbox_put)(engine_net *n, const char *box, const uint8_t *data, size_t len);
     /* CAIRN_ERR_NOT_FOUND when empty. */
     cairn_status (*mailbox_take)(engine_net *n, const char *box, uint8_t **data, size_t *len);
-    /* The directory's SearchResponse for a label; CAIRN_ERR_UNSUPPORTED if
-     * this relay has no key-transparency directory. */
-    cairn_status (*kt_search)(engine_net *n, const char *label, uint8_t **resp, size_t *len);
     int (*fd)(engine_net *n);
     /* Drains the fd's readiness. */
     void (*drain)(engine_net *n);

@@ -650,15 +650,6 @@ static cairn_status d_mailbox_take(engine_net *n, const char *box, uint8_t **dat
     return rc;
 }
 
-static cairn_status d_kt_search(engine_net *n, const char *label, uint8_t **resp, size_t *len)
-{
-    (void)n;
-    (void)label;
-    (void)resp;
-    (void)len;
-    return CAIRN_ERR_UNSUPPORTED;
-}
-
 static int d_fd(engine_net *n)
 {
     return ((net_dir *)n)->inotify_fd;
@@ -683,7 +674,7 @@ static void d_destroy(engine_net *n)
 
 static const engine_net_ops DIR_OPS = {
     d_register, d_login, d_upload_keys, d_prekey_count, d_fetch_bundle, d_devices, d_send,
-    d_fetch, d_ack, d_file_put, d_file_get, d_mailbox_put, d_mailbox_take, d_kt_search, d_fd,
+    d_fetch, d_ack, d_file_put, d_file_get, d_mailbox_put, d_mailbox_take, d_fd,
     d_drain, d_destroy,
 };
 

@@ -1,0 +1,9 @@
+# End-to-end tests of the client engine and the cairn CLI against the real
+# servers on loopback (tests/e2e_*.c). Each is declared only when the
+# servers it needs are part of the build.
+if(TARGET cairn-kt AND TARGET cairn_engine)
+  cairn_add_test(e2e_kt SOURCES e2e_kt.c kt_harness.c
+    LIBS cairn_engine cairn_ktverify cairn_ktdir Cairn::jansson TIMEOUT 120)
+  target_include_directories(e2e_kt PRIVATE ${CMAKE_SOURCE_DIR}/transparency/directory)
+  add_dependencies(e2e_kt cairn-kt)
+endif()

@@ -1,0 +1,285 @@
+/*
+ * e2e_kt.c - key transparency end to end: the real cairn-kt server on a
+ * loopback port, engines with their encrypted stores, and a relay in a
+ * directory (the test plays the relay operator that publishes each
+ * account's identity key to the directory, as cairn-relay does).
+ *
+ * Proves: a KT-verified exchange both ways (ENG-KT-1); a relay serving an
+ * identity key the directory does not show is refused with an alert
+ * (ENG-KT-2); a directory that shows a forked view is detected (ENG-KT-3);
+ * a key for our own label that we did not publish is an alert (ENG-KT-4);
+ * a contact's legitimate key change is reported as confirmed by the
+ * directory and needs acceptance (ENG-KT-7).
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "test_support.h"
+#include "cairn/engine.h"
+#include "kt_harness.h"
+
+#define MAXEV 128
+
+typedef struct party {
+    char uri[64];
+    char path[512];
+    cairn_engine *eng;
+    cairn_event_type ev[MAXEV];
+    char evtext[MAXEV][256];
+    int kt_confirmed;
+    int nev;
+} party;
+
+static cairn_context *ctx;
+static char *dir;
+static char relay[600];
+static kth_proc kt, kt_fork;
+static const uint8_t KEY[32] = {9, 9, 9};
+
+static void on_event(void *ud, const cairn_event *e)
+{
+    party *p = ud;
+    if (p->nev >= MAXEV)
+        return;
+    p->ev[p->nev] = e->type;
+    snprintf(p->evtext[p->nev], sizeof(p->evtext[0]), "%.*s%s", (int)e->text_len,
+             e->text ? e->text : "", e->detail ? e->detail : "");
+    if (e->type == CAIRN_EVENT_IDENTITY_CHANGED)
+        p->kt_confirmed = e->kt_confirmed;
+    p->nev++;
+}
+
+static int seen(party *p, cairn_event_type t, const char *text)
+{
+    for (int i = 0; i < p->nev; i++)
+        if (p->ev[i] == t && (text == NULL || strstr(p->evtext[i], text)))
+            return 1;
+    return 0;
+}
+
+static void open_party(party *p, const char *name, const char *file, const char *kt_url)
+{
+    cairn_engine_config cfg;
+    cairn_engine_config_init(&cfg);
+    cfg.relay = relay;
+    cfg.kt_url = kt_url;
+    cfg.on_event = on_event;
+    cfg.event_ud = p;
+    snprintf(p->uri, sizeof(p->uri), "sip:%s@example.org", name);
+    snprintf(p->path, sizeof(p->path), "%s/%s.db", dir, file);
+    assert_int_equal(cairn_engine_open(ctx, p->path, KEY, &cfg, &p->eng), CAIRN_OK);
+}
+
+/* The relay operator's side: publish the account's identity key. */
+static void publish(party *p)
+{
+    uint8_t key[CAIRN_PUBLIC_KEY_BYTES];
+    assert_int_equal(cairn_account_identity(cairn_engine_account(p->eng), NULL, 0, NULL, key, NULL),
+                     CAIRN_OK);
+    assert_int_equal(kth_publish(ctx, kt.url, KTH_TOKEN, p->uri, key, sizeof(key), NULL, NULL),
+                     200);
+}
+
+static void make(party *p, const char *name)
+{
+    memset(p, 0, sizeof(*p));
+    open_party(p, name, name, kt.url);
+    assert_int_equal(cairn_engine_create_account(p->eng, p->uri), CAIRN_OK);
+    publish(p);
+}
+
+static void pump(party **ps, int n)
+{
+    for (int r = 0; r < 5; r++)
+        for (int i = 0; i < n; i++)
+            assert_int_equal(cairn_engine_process(ps[i]->eng, NULL), CAIRN_OK);
+}
+
+static int kt_state_of;
+static void contact_state(void *ud, const char *uri, int verified, int kt_state)
+{
+    (void)verified;
+    if (strcmp(uri, ud) == 0)
+        kt_state_of = kt_state;
+}
+
+static party A, B, C;
+
+static int setup(void **state)
+{
+    const char *extra[] = {"--batch-ms", "50", NULL};
+    char keys[600];
+    (void)state;
+    ctx = cts_context();
+    dir = cts_tempdir();
+    snprintf(relay, sizeof(relay), "dir:%s/relay", dir);
+    snprintf(keys, sizeof(keys), "%s/ktkeys", dir);
+    if (kth_kt_start(&kt, dir, keys, extra) != 0)
+        return -1;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    cairn_engine_close(A.eng);
+    cairn_engine_close(B.eng);
+    cairn_engine_close(C.eng);
+    kth_kill(&kt, SIGTERM);
+    kth_wait(&kt);
+    if (kt_fork.pid > 0) {
+        kth_kill(&kt_fork, SIGTERM);
+        kth_wait(&kt_fork);
+    }
+    cts_rmdir(dir);
+    return 0;
+}
+
+/* ENG-KT-1: both directions verified by the directory. */
+static void verified_exchange(void **state)
+{
+    party *all[] = {&A, &B};
+    int self_ok = 0;
+    uint64_t size = 0;
+    unsigned alerts = 9;
+    (void)state;
+    make(&A, "alice");
+    make(&B, "bob");
+    assert_int_equal(cairn_engine_send_text(A.eng, B.uri, "kt hello", 8, NULL), CAIRN_OK);
+    pump(all, 2);
+    assert_true(seen(&B, CAIRN_EVENT_MESSAGE, "kt hello"));
+    assert_int_equal(cairn_engine_send_text(B.eng, A.uri, "kt reply", 8, NULL), CAIRN_OK);
+    pump(all, 2);
+    assert_true(seen(&A, CAIRN_EVENT_MESSAGE, "kt reply"));
+    kt_state_of = -1;
+    assert_int_equal(cairn_engine_contacts(A.eng, contact_state, B.uri), CAIRN_OK);
+    assert_int_equal(kt_state_of, 1);
+    kt_state_of = -1;
+    assert_int_equal(cairn_engine_contacts(B.eng, contact_state, A.uri), CAIRN_OK);
+    assert_int_equal(kt_state_of, 1);
+    /* ENG-KT-4: own label checked */
+    assert_int_equal(cairn_engine_kt_check_self(A.eng), CAIRN_OK);
+    assert_int_equal(cairn_engine_kt_status(A.eng, &self_ok, &size, &alerts), CAIRN_OK);
+    assert_int_equal(self_ok, 1);
+    assert_true(size >= 2);
+    assert_int_equal(alerts, 0);
+    assert_false(seen(&A, CAIRN_EVENT_KT_ALERT, NULL));
+}
+
+/* ENG-KT-2: the relay serves carol's bundle with another identity key. */
+static void relay_swaps_key(void **state)
+{
+    party M;
+    char cmd[2400];
+    (void)state;
+    make(&C, "carol");
+    /* mallory's account exists only at the relay, not in the directory */
+    memset(&M, 0, sizeof(M));
+    open_party(&M, "mallory", "mallory", NULL);
+    assert_int_equal(cairn_engine_create_account(M.eng, M.uri), CAIRN_OK);
+    cairn_engine_close(M.eng);
+    snprintf(cmd, sizeof(cmd),
+             "c=%s/relay/users/$(printf '%%s' '%s' | od -An -tx1 | tr -d ' \\n'); "
+             "m=%s/relay/users/$(printf '%%s' '%s' | od -An -tx1 | tr -d ' \\n'); "
+             "sed 's/mallory/carol/' $m/1/keys.json > $c/1/keys.json",
+             dir, C.uri, dir, M.uri);
+    assert_int_equal(system(cmd), 0);
+    A.nev = 0;
+    assert_int_equal(cairn_engine_send_text(A.eng, C.uri, "secret", 6, NULL), CAIRN_ERR_PROOF);
+    assert_true(seen(&A, CAIRN_EVENT_KT_ALERT, "differs from the directory"));
+    kt_state_of = -1;
+    (void)cairn_engine_contacts(A.eng, contact_state, C.uri);
+    assert_int_not_equal(kt_state_of, 1);
+}
+
+/* ENG-KT-3: a second directory with the same keys but another history. */
+static void forked_view(void **state)
+{
+    const char *extra[] = {"--batch-ms", "50", NULL};
+    char keys[600], fdir[600], cmd[1400];
+    party F;
+    (void)state;
+    snprintf(keys, sizeof(keys), "%s/ktkeys", dir);
+    snprintf(fdir, sizeof(fdir), "%s/fork", dir);
+    snprintf(cmd, sizeof(cmd), "mkdir -p %s", fdir);
+    assert_int_equal(system(cmd), 0);
+    assert_int_equal(kth_kt_start(&kt_fork, fdir, keys, extra), 0);
+    /* the fork has alice's true key, then bob with another key, and more
+     * entries than alice has seen: only consistency can tell */
+    {
+        uint8_t key[CAIRN_PUBLIC_KEY_BYTES];
+        assert_int_equal(cairn_account_identity(cairn_engine_account(A.eng), NULL, 0, NULL, key,
+                                                NULL),
+                         CAIRN_OK);
+        assert_int_equal(kth_publish(ctx, kt_fork.url, KTH_TOKEN, A.uri, key, sizeof(key), NULL,
+                                     NULL),
+                         200);
+    }
+    for (int i = 0; i < 16; i++)
+        assert_int_equal(kth_publish(ctx, kt_fork.url, KTH_TOKEN, B.uri,
+                                     (const uint8_t *)"forged-bob-key-0123456789abcdef01", 33,
+                                     NULL, NULL),
+                         200);
+    /* alice's store, reopened against the forked directory */
+    cairn_engine_close(A.eng);
+    memset(&F, 0, sizeof(F));
+    open_party(&F, "alice", "alice", kt_fork.url);
+    F.nev = 0;
+    assert_int_equal(cairn_engine_kt_check_self(F.eng), CAIRN_ERR_PROOF);
+    assert_true(seen(&F, CAIRN_EVENT_KT_ALERT, "does not verify"));
+    cairn_engine_close(F.eng);
+    /* back to the honest directory: its view still verifies */
+    memset(&A, 0, sizeof(A));
+    open_party(&A, "alice", "alice", kt.url);
+    assert_int_equal(cairn_engine_kt_check_self(A.eng), CAIRN_OK);
+}
+
+/* ENG-KT-7: bob re-installs; the directory vouches for his new key. */
+static void legitimate_change(void **state)
+{
+    party *all[] = {&A, &B};
+    char cmd[1400];
+    (void)state;
+    cairn_engine_close(B.eng);
+    snprintf(cmd, sizeof(cmd),
+             "rm -rf %s/relay/users/$(printf '%%s' '%s' | od -An -tx1 | tr -d ' \\n')", dir,
+             B.uri);
+    assert_int_equal(system(cmd), 0);
+    memset(&B, 0, sizeof(B));
+    open_party(&B, "bob", "bob-new", kt.url);
+    assert_int_equal(cairn_engine_create_account(B.eng, B.uri), CAIRN_OK);
+    publish(&B);
+    A.nev = 0;
+    assert_int_equal(cairn_engine_send_text(B.eng, A.uri, "new bob", 7, NULL), CAIRN_OK);
+    pump(all, 2);
+    assert_true(seen(&A, CAIRN_EVENT_IDENTITY_CHANGED, NULL));
+    assert_int_equal(A.kt_confirmed, 1);
+    assert_false(seen(&A, CAIRN_EVENT_MESSAGE, "new bob"));
+    assert_int_equal(cairn_engine_identity_accept(A.eng, B.uri), CAIRN_OK);
+    assert_true(seen(&A, CAIRN_EVENT_MESSAGE, "new bob"));
+}
+
+/* ENG-KT-4: the directory shows a key for alice she did not publish. */
+static void own_label_hijacked(void **state)
+{
+    (void)state;
+    assert_int_equal(kth_publish(ctx, kt.url, KTH_TOKEN, A.uri,
+                                 (const uint8_t *)"\x05mallory-key-for-alice-0123456789a", 33,
+                                 NULL, NULL),
+                     200);
+    A.nev = 0;
+    assert_int_equal(cairn_engine_kt_check_self(A.eng), CAIRN_ERR_PROOF);
+    assert_true(seen(&A, CAIRN_EVENT_KT_ALERT, "did not publish"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(verified_exchange), cmocka_unit_test(relay_swaps_key),
+        cmocka_unit_test(forked_view),       cmocka_unit_test(legitimate_change),
+        cmocka_unit_test(own_label_hijacked),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
