@@ -8,8 +8,9 @@
  * client's responses it also prints where the bytes go (VRF ladder,
  * commitments, PrefixProof elements and results, timestamps, roots, log
  * inclusion) and the lookups per PrefixProof: the figures behind the
- * proof-size discussion in spec/keytrans.md. Prints figures, asserts
- * nothing.
+ * proof-size discussion in spec/keytrans.md. Then the sizes of a label
+ * owner's init, update and monitoring responses at that scale. Prints
+ * figures, asserts nothing.
  */
 #include <sodium.h>
 #include <stdio.h>
@@ -120,6 +121,76 @@ static cairn_ktdir *make(cairn_context *ctx)
     return d;
 }
 
+/* Owner responses at this scale: initialization for an existing label,
+ * the UpdateResponse of a new version, and an owner-monitoring round once
+ * more entries were published (all verified, sizes printed). */
+static void owner_sizes(cairn_context *ctx, cairn_ktdir *d, const cairn_kt_config *cfg,
+                        uint64_t ts)
+{
+    const uint8_t *label = (const uint8_t *)"user7@example.org";
+    size_t ll = 17, li, lu = 0, lm = 0;
+    uint8_t *resp;
+    uint64_t start;
+    uint32_t v;
+    cairn_kt_view view, nv;
+    cairn_kt_owner_state st, ns;
+    cairn_kt_update_result *ur = calloc(1, sizeof *ur);
+    cairn_kt_owner_monitor_result mr;
+    cairn_kt_value req = {(const uint8_t *)"pk3", 3};
+    memset(&view, 0, sizeof view);
+    if (ur == NULL || cairn_ktdir_owner_start(d, &start) != CAIRN_OK ||
+        cairn_ktdir_owner_init(d, false, 0, label, ll, start, &resp, &li) != CAIRN_OK)
+        goto out;
+    if (cairn_kt_verify_owner_init(ctx, cfg, &view, label, ll, start, resp, li, (int64_t)ts,
+                                   &nv, &st) != CAIRN_OK)
+        fprintf(stderr, "owner init failed!\n");
+    cairn_free(ctx, resp, li);
+    view = nv;
+    /* versions created after start are learnt first (not counted) */
+    while (st.has_greatest && cairn_ktdir_greatest(d, label, ll, &v) == CAIRN_OK &&
+           v > st.greatest &&
+           cairn_ktdir_update_response(d, true, view.tree_size, label, ll, true, st.greatest,
+                                       st.start, true, &resp, &lu) == CAIRN_OK) {
+        if (cairn_kt_verify_update(ctx, cfg, &view, &st, NULL, 0, resp, lu, (int64_t)ts, &nv,
+                                   &ns, ur) != CAIRN_OK) {
+            cairn_free(ctx, resp, lu);
+            goto out;
+        }
+        cairn_free(ctx, resp, lu);
+        view = nv;
+        st = ns;
+    }
+    cairn_ktdir_update(d, label, ll, req.data, req.len, &v);
+    ts += 3600 * 1000;
+    cairn_ktdir_commit(d, ts);
+    if (cairn_ktdir_update_response(d, true, view.tree_size, label, ll, st.has_greatest,
+                                    st.greatest, st.start, false, &resp, &lu) != CAIRN_OK)
+        goto out;
+    if (cairn_kt_verify_update(ctx, cfg, &view, &st, &req, 1, resp, lu, (int64_t)ts, &nv, &ns,
+                               ur) != CAIRN_OK)
+        fprintf(stderr, "update verify failed!\n");
+    cairn_free(ctx, resp, lu);
+    view = nv;
+    st = ns;
+    for (int i = 0; i < 30; i++) {
+        ts += 3600 * 1000;
+        cairn_ktdir_commit(d, ts);
+    }
+    if (cairn_ktdir_owner_monitor(d, true, view.tree_size, label, ll, st.entries, st.n_entries,
+                                  st.start, st.has_greatest, st.greatest, 0, &resp,
+                                  &lm) != CAIRN_OK)
+        goto out;
+    if (cairn_kt_verify_owner_monitor(ctx, cfg, &view, &st, resp, lm, (int64_t)ts, &nv, &ns,
+                                      &mr) != CAIRN_OK)
+        fprintf(stderr, "owner monitor verify failed!\n");
+    cairn_free(ctx, resp, lm);
+    printf("          owner: init %zu B, update response %zu B, monitor after 30 entries %zu B"
+           " (%zu distinguished entries walked, %zu contact entries)\n",
+           li, lu, lm, mr.n_verified, st.n_entries);
+out:
+    free(ur);
+}
+
 static void scale(cairn_context *ctx, size_t total)
 {
     cairn_ktdir *d = make(ctx);
@@ -202,6 +273,7 @@ static void scale(cairn_context *ctx, size_t total)
                bd.n_pp / k, bd.lookups / k, bd.nonincl_leaf / k, bd.elements / k,
                bd.lookups > 0 ? bd.elements / bd.lookups : 0, bd.bound / k, bd.repeated / k);
     }
+    owner_sizes(ctx, d, &cfg, ts);
     cairn_ktdir_destroy(d);
 }
 
