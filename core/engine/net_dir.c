@@ -12,6 +12,10 @@
  * temporary name and renamed into the inbox, so a reader never sees a
  * partial one and names sort in acceptance order for each sender. The
  * inbox is watched with inotify, which makes the engine fd real.
+ * Like cairn-relay, the directory relay publishes each account's identity
+ * key to the key-transparency directory when it is first uploaded or
+ * changes, when root/kt.conf names one ("url = http://..." and "token =
+ * <publisher bearer token>", spec/kt-api.md KT-API-6).
  * A relay directory is trusted by whoever can write to it; it offers no
  * authentication and exists to exercise the engine, not to deploy.
  */
@@ -32,6 +36,7 @@
 
 #include <jansson.h>
 
+#include "cairn/ktverify.h"
 #include "net.h"
 
 #define PATH_MAX_DIR 1024
@@ -281,6 +286,61 @@ static cairn_status d_login(engine_net *n, const char *uri, uint32_t device, con
 
 /* --------------------------------------------------------------- keys */
 
+/* The relay operator's publication of an identity key (KT-API-6). */
+static cairn_status kt_publish(net_dir *d, const char *uri, const uint8_t *key, size_t klen)
+{
+    char p[PATH_MAX_DIR + 16], url[600] = "", token[300] = "", auth[340], b64[64];
+    const char *hdrs[2] = {auth, NULL};
+    FILE *f;
+    char line[700];
+    json_t *body;
+    char *text = NULL;
+    size_t tlen = 0, rlen = 0;
+    uint8_t *resp = NULL;
+    long status = 0;
+    cairn_status rc;
+    snprintf(p, sizeof(p), "%s/kt.conf", d->root);
+    f = fopen(p, "r");
+    if (f == NULL)
+        return CAIRN_OK; /* no directory configured */
+    while (fgets(line, sizeof(line), f)) {
+        char *v = strchr(line, '=');
+        size_t l;
+        if (v == NULL)
+            continue;
+        v++;
+        while (*v == ' ')
+            v++;
+        l = strcspn(v, "\r\n");
+        v[l] = '\0';
+        if (strncmp(line, "url", 3) == 0 && l < sizeof(url))
+            memcpy(url, v, l + 1);
+        else if (strncmp(line, "token", 5) == 0 && l < sizeof(token))
+            memcpy(token, v, l + 1);
+    }
+    fclose(f);
+    if (!url[0] || !token[0] || klen != CAIRN_PUBLIC_KEY_BYTES)
+        return CAIRN_OK;
+    cairn__base64_encode(b64, key, klen);
+    body = json_pack("{s:[{s:s, s:s}]}", "updates", "label", uri, "value_b64", b64);
+    if (body == NULL)
+        return CAIRN_ERR_NOMEM;
+    rc = json_text(d->base.ctx, body, &text, &tlen);
+    json_decref(body);
+    if (rc != CAIRN_OK)
+        return rc;
+    snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token);
+    snprintf(p, sizeof(p), "%s/kt/v1/publish", url);
+    rc = cairn_ktv_http_post(d->base.ctx, p, "application/json", hdrs, (const uint8_t *)text, tlen,
+                             64 * 1024, &status, &resp, &rlen);
+    cairn__free(d->base.ctx, text);
+    if (resp)
+        cairn_free(d->base.ctx, resp, rlen);
+    if (rc == CAIRN_OK && status != 200)
+        rc = CAIRN_ERR_PROTOCOL;
+    return rc;
+}
+
 static cairn_status d_upload_keys(engine_net *n, const char *json, size_t len)
 {
     net_dir *d = (net_dir *)n;
@@ -294,6 +354,31 @@ static cairn_status d_upload_keys(engine_net *n, const char *json, size_t len)
     if (lk < 0)
         return CAIRN_ERR_IO;
     rc = write_atomic(d, p, json, len, 0, NULL, NULL); /* PKB-1: replaces the set */
+    if (rc == CAIRN_OK) {
+        /* publish the identity to the directory when new or changed */
+        char ip[PATH_MAX_DIR + 16], pp[PATH_MAX_DIR + 16], u1[PATH_MAX_DIR], uri[CAIRN_URI_MAX + 1];
+        uint8_t *idk = NULL, *pub = NULL;
+        size_t il = 0, pl = 0;
+        json_t *k = json_loadb(json, len, 0, NULL);
+        const char *u = json_string_value(json_object_get(k, "uri"));
+        if (u && strlen(u) <= CAIRN_URI_MAX) {
+            memcpy(uri, u, strlen(u) + 1);
+            dev_dir(d, uri, 1, u1, sizeof(u1));
+            snprintf(ip, sizeof(ip), "%s/identity", u1);
+            snprintf(pp, sizeof(pp), "%s/kt_published", u1);
+            if (read_all(n->ctx, ip, 64, &idk, &il) == CAIRN_OK) {
+                if (read_all(n->ctx, pp, 64, &pub, &pl) != CAIRN_OK || pl != il ||
+                    memcmp(pub, idk, il) != 0) {
+                    rc = kt_publish(d, uri, idk, il);
+                    if (rc == CAIRN_OK)
+                        rc = write_atomic(d, pp, idk, il, 0, NULL, NULL);
+                }
+                cairn__free(n->ctx, idk);
+                cairn__free(n->ctx, pub);
+            }
+        }
+        json_decref(k);
+    }
     unlock_root(lk);
     return rc;
 }
