@@ -46,8 +46,11 @@ void kta__evidence(kta *a, const char *reason, const char *a_name,
     write_file(dir, b_name, b_data, b_len);
     kta__report(a, "evidence", "%s; evidence written to %s", reason, dir);
     a->exit_code = KTA_EXIT_EVIDENCE;
-    if (a->base)
-        event_base_loopexit(a->base, NULL);
+    if (a->base) {
+        /* Let a pending HTTP answer (the 409 of /gossip) reach the client. */
+        struct timeval tv = {0, 300000};
+        event_base_loopexit(a->base, &tv);
+    }
 }
 
 void kta__report(kta *a, const char *event, const char *fmt, ...)
