@@ -270,13 +270,42 @@ static void exit_codes(void **state)
     assert_non_null(strstr(out, "from chat"));
 }
 
+/* The TUI in a pseudo-terminal: editing keys, a suggestion picked with
+ * Alt-1, live delivered marks. */
+static void chat_tui(void **state)
+{
+    char cmd[6000];
+    FILE *p;
+    size_t n;
+    (void)state;
+    assert_int_equal(run("bob", "send alice@example.org 'thanks for the help!'"), 0);
+    snprintf(cmd, sizeof(cmd),
+             "(sleep 0.8; printf 'hel'; sleep 0.2; printf 'lo\\177\\177p me\\r'; sleep 0.4; "
+             "printf '\\0331'; sleep 0.2; printf '\\r'; sleep 0.4; %s --profile bob sync "
+             ">/dev/null; sleep 1.5; printf '\\004') | script -qec \"%s --profile alice chat "
+             "bob@example.org --suggest\" /dev/null",
+             base, base);
+    p = popen(cmd, "r");
+    assert_non_null(p);
+    n = fread(out, 1, sizeof(out) - 1, p);
+    out[n] = '\0';
+    pclose(p);
+    assert_non_null(strstr(out, "thanks for the help!"));
+    assert_non_null(strstr(out, "[Alt-1]"));
+    assert_non_null(strstr(out, "\u2713 delivered \"help me\""));
+    assert_int_equal(run("bob", "--json history alice@example.org"), 0);
+    assert_non_null(strstr(out, "\"text\":\"help me\""));
+    /* the picked suggestion went out as an ordinary text (ENG-PL-13) */
+    assert_non_null(strstr(out, "\"kind\":\"text\""));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(accounts_and_exchange), cmocka_unit_test(offline_delivery),
         cmocka_unit_test(group_with_removal),    cmocka_unit_test(encrypted_file),
         cmocka_unit_test(second_device),         cmocka_unit_test(safety_numbers_and_kt),
-        cmocka_unit_test(exit_codes),
+        cmocka_unit_test(exit_codes),            cmocka_unit_test(chat_tui),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -481,7 +481,23 @@ int cmd_chat(cli *c, int argc, char **argv)
                 break;
             }
             if (ch.tty) {
-                quit = key(&ch, k, (size_t)n);
+                /* one key at a time: an escape sequence, a whole UTF-8
+                 * character, or one byte */
+                for (ssize_t i = 0; i < n && !quit;) {
+                    size_t kl = 1;
+                    if (k[i] == 0x1b && i + 1 < n)
+                        kl = k[i + 1] == '[' && i + 2 < n ? 3 : 2;
+                    else if (k[i] >= 0xf0)
+                        kl = 4;
+                    else if (k[i] >= 0xe0)
+                        kl = 3;
+                    else if (k[i] >= 0xc0)
+                        kl = 2;
+                    if (kl > (size_t)(n - i))
+                        kl = (size_t)(n - i);
+                    quit = key(&ch, k + i, kl);
+                    i += (ssize_t)kl;
+                }
             } else {
                 for (ssize_t i = 0; i < n; i++) {
                     if (k[i] == '\n') {
