@@ -642,6 +642,11 @@ static cairn_status d_fetch(engine_net *n, engine_envelope *out, size_t cap, siz
     }
     for (size_t i = 0; i < nn; i++)
         cairn__free(n->ctx, names[i]);
+    if (rc != CAIRN_OK) { /* all or nothing: the caller gets no envelopes */
+        for (size_t i = 0; i < k; i++)
+            engine__envelope_clear(n->ctx, &out[i]);
+        k = 0;
+    }
     *count = k;
     return rc;
 }

@@ -440,6 +440,111 @@ static void swapped_own_key(void **state)
     A.nev = 0;
     assert_int_equal(cairn_engine_send_text(A.eng, B.uri, "x", 1, NULL), CAIRN_ERR_PROOF);
     assert_non_null(find(&A, CAIRN_EVENT_KT_ALERT, NULL));
+    /* the fake device goes away: sending works again */
+    snprintf(cmd, sizeof(cmd),
+             "rm -rf %s/relay/users/$(printf '%%s' '%s' | od -An -tx1 | tr -d ' \\n')/3", dir,
+             A.uri);
+    assert_int_equal(system(cmd), 0);
+    assert_int_equal(cairn_engine_send_text(A.eng, B.uri, "x", 1, NULL), CAIRN_OK);
+}
+
+/* Hostile relay input: garbage envelopes and garbage ciphertexts are
+ * dropped (and acknowledged) without effects; the engine keeps working. */
+static void hostile_envelopes(void **state)
+{
+    party *all[] = {&A, &B};
+    char inbox[900], path[1000], cmd[1200];
+    static const char *junk[] = {
+        "not json",
+        "{\"from\":\"sip:alice@example.org\",\"from_device\":1,\"to\":\"x\",\"to_device\":1,"
+        "\"type\":2,\"group\":\"\",\"ts\":1,\"data\":\"AAAA\"}",
+        "{\"from\":\"sip:alice@example.org\",\"from_device\":1,\"to\":\"x\",\"to_device\":1,"
+        "\"type\":1,\"group\":\"\",\"ts\":1,\"data\":\"MwgBEiEF\"}",
+        "{\"from\":\"sip:alice@example.org\",\"from_device\":1,\"to\":\"x\",\"to_device\":1,"
+        "\"type\":3,\"group\":\"nosuchgroup\",\"ts\":1,\"data\":\"AAAAAAAA\"}",
+        "{\"from\":\"mailto:evil\",\"from_device\":1,\"to\":\"x\",\"to_device\":1,"
+        "\"type\":2,\"group\":\"\",\"ts\":1,\"data\":\"AAAA\"}",
+        "{\"from\":\"sip:bob@example.org\",\"from_device\":1,\"to\":\"x\",\"to_device\":1,"
+        "\"type\":2,\"group\":\"\",\"ts\":1,\"data\":\"AAAA\"}",
+        "{\"from\":\"sip:alice@example.org\",\"from_device\":0,\"to\":\"x\",\"to_device\":1,"
+        "\"type\":9,\"group\":\"\",\"ts\":1,\"data\":\"!!\"}",
+    };
+    (void)state;
+    /* bob's inbox */
+    {
+        char hex[200];
+        size_t o = 0;
+        for (const char *p = B.uri; *p; p++)
+            o += (size_t)snprintf(hex + o, sizeof(hex) - o, "%02x", (unsigned char)*p);
+        snprintf(inbox, sizeof(inbox), "%s/relay/users/%s/1/inbox", dir, hex);
+    }
+    for (size_t i = 0; i < sizeof(junk) / sizeof(junk[0]); i++) {
+        FILE *f;
+        snprintf(path, sizeof(path), "%s/00000000000000000001-0000000%zu-00000000.env", inbox, i);
+        f = fopen(path, "w");
+        assert_non_null(f);
+        fputs(junk[i], f);
+        fclose(f);
+    }
+    B.nev = 0;
+    assert_int_equal(cairn_engine_process(B.eng, NULL), CAIRN_OK);
+    /* only what alice really sent before is reported */
+    for (int i = 0; i < B.nev; i++)
+        assert_string_equal(B.ev[i].text, "x");
+    snprintf(cmd, sizeof(cmd), "test -z \"$(ls %s)\"", inbox);
+    assert_int_equal(system(cmd), 0); /* all consumed */
+    /* still working */
+    assert_int_equal(cairn_engine_send_text(A.eng, B.uri, "after junk", 10, NULL), CAIRN_OK);
+    pump(all, 2);
+    assert_non_null(find(&B, CAIRN_EVENT_MESSAGE, "after junk"));
+}
+
+/* Allocation failure anywhere in a send or a receive is a clean error
+ * with nothing leaked (ASan checks at exit) and the engine still works. */
+static void torture(void **state)
+{
+    party *all[] = {&A, &B};
+    int ok = 0;
+    (void)state;
+    for (long i = 0; i < 400 && !ok; i += 7) {
+        cairn_status rc;
+        cts_fail_after(i);
+        rc = cairn_engine_send_text(A.eng, B.uri, "torture", 7, NULL);
+        cts_fail_after(-1);
+        ok = rc == CAIRN_OK;
+    }
+    assert_true(ok);
+    for (long i = 0; i < 200; i += 5) {
+        cts_fail_after(i);
+        (void)cairn_engine_process(B.eng, NULL);
+        cts_fail_after(-1);
+    }
+    pump(all, 2);
+    assert_non_null(find(&B, CAIRN_EVENT_MESSAGE, "torture"));
+    /* group creation, group send, file send, receipts, under failures */
+    {
+        const char *m[] = {B.uri};
+        char gid[CAIRN_GROUP_ID_HEX], src[600];
+        FILE *f;
+        snprintf(src, sizeof(src), "%s/small.txt", dir);
+        f = fopen(src, "w");
+        fputs("small file", f);
+        fclose(f);
+        for (long i = 0; i < 3000; i += 37) {
+            cts_fail_after(i);
+            /* (group_send is left out: libsignal-protocol-c 2.3.3 crashes
+             * in sender_message_key_create's own OOM path, reported) */
+            (void)cairn_engine_group_create(A.eng, "T", m, 1, gid);
+            (void)cairn_engine_send_file(A.eng, B.uri, src, NULL, NULL, NULL, NULL);
+            (void)cairn_engine_process(B.eng, NULL);
+            (void)cairn_engine_process(A.eng, NULL);
+            cts_fail_after(-1);
+        }
+    }
+    pump(all, 2);
+    assert_int_equal(cairn_engine_send_text(A.eng, B.uri, "still alive", 11, NULL), CAIRN_OK);
+    pump(all, 2);
+    assert_non_null(find(&B, CAIRN_EVENT_MESSAGE, "still alive"));
 }
 
 static void thread_mode(void **state)
@@ -458,7 +563,8 @@ int main(void)
         cmocka_unit_test(one_to_one), cmocka_unit_test(history_and_safety),
         cmocka_unit_test(groups),     cmocka_unit_test(files),
         cmocka_unit_test(linking),    cmocka_unit_test(key_change),
-        cmocka_unit_test(swapped_own_key), cmocka_unit_test(thread_mode),
+        cmocka_unit_test(swapped_own_key), cmocka_unit_test(hostile_envelopes),
+        cmocka_unit_test(torture),          cmocka_unit_test(thread_mode),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
