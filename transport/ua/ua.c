@@ -608,9 +608,12 @@ static void timers(cairn_ua *ua)
             if (d >= 0 && d <= now)
                 (void)cairn_conn_process(l->conn, 0);
         }
-    for (s = ua->sessions; s; s = s->next)
+    for (s = ua->sessions; s; s = s->next) {
         if (s->reasm)
             (void)cairn_msrp_reasm_expire(s->reasm, 120000);
+        if (s->state == UA_SESS_OPEN)
+            ua__msrp_expire(s, now);
+    }
     ua__txn_timers(ua, now, &next);
     ua__register_timers(ua, now, &next);
     if (ua->reconnect_at >= 0 && now >= ua->reconnect_at) {
@@ -698,6 +701,10 @@ int64_t cairn_ua_deadline(cairn_ua *ua)
             UA_MIN(x->deadline);
     UA_MIN(ua->reg_refresh_at);
     UA_MIN(ua->reconnect_at);
+    for (cairn_ua_session *s = ua->sessions; s; s = s->next)
+        for (ua_out_msg *m = s->out_head; m; m = m->next)
+            if (m->started)
+                UA_MIN(m->last_progress + UA__REPORT_TIMEOUT_MS);
 #undef UA_MIN
     return d;
 }

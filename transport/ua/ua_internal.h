@@ -26,6 +26,7 @@
 #define UA__PATH_MAX 1024
 #define UA__ROUTES 8
 #define UA__PENDING_TIDS 8192
+#define UA__REPORT_TIMEOUT_MS 120000
 
 typedef struct ua_flow ua_flow;
 typedef struct ua_txn ua_txn;
@@ -73,6 +74,7 @@ struct ua_out_msg {
     bool started;
     size_t chunks_out; /* sent and not yet answered */
     bool failed;
+    int64_t last_progress; /* context clock: last chunk sent or answered */
     ua_out_msg *next;
 };
 
@@ -224,5 +226,7 @@ void ua__msrp_pump(cairn_ua_session *s);
 void ua__msrp_free(ua_msrp *l);
 void ua__msrp_out_free(cairn_ua *ua, ua_out_msg *m);
 void ua__msrp_bound(cairn_ua_session *s);
+/* Fails payloads with no progress for UA__REPORT_TIMEOUT_MS (408). */
+void ua__msrp_expire(cairn_ua_session *s, int64_t now);
 
 #endif

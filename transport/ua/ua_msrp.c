@@ -222,6 +222,7 @@ void ua__msrp_pump(cairn_ua_session *s)
                 break;
             }
             m->chunks_out++;
+            m->last_progress = cairn__now_ms(ua->ctx);
         }
     }
     cairn__buf_free(&b);
@@ -230,6 +231,15 @@ void ua__msrp_pump(cairn_ua_session *s)
         n = m->next;
         if (m->failed && m->chunks_out == 0)
             out_finish(s, m, 500);
+    }
+}
+
+void ua__msrp_expire(cairn_ua_session *s, int64_t now)
+{
+    for (ua_out_msg *m = s->out_head, *n; m; m = n) {
+        n = m->next;
+        if (m->started && now - m->last_progress >= UA__REPORT_TIMEOUT_MS)
+            out_finish(s, m, 408); /* the REPORT never came: relay or peer lost it */
     }
 }
 
@@ -369,6 +379,7 @@ static void on_response(ua_msrp *l, const cairn_msrp_msg *m)
         ua_out_msg *om = p->m;
         if (om->chunks_out > 0)
             om->chunks_out--;
+        om->last_progress = cairn__now_ms(ua->ctx);
         if (m->code != 200)
             out_finish(p->s, om, m->code);
     }
