@@ -547,14 +547,41 @@ static void torture(void **state)
     assert_non_null(find(&B, CAIRN_EVENT_MESSAGE, "still alive"));
 }
 
+/* The engine-thread model: bob's engine runs its own loop and delivers
+ * events on its thread while the test thread sends from alice and calls
+ * into bob's engine concurrently (mark read, history). */
+static int count_locked(party *p, cairn_event_type t)
+{
+    int n = 0;
+    for (int i = 0; i < p->nev; i++)
+        n += p->ev[i].type == t;
+    return n;
+}
+
 static void thread_mode(void **state)
 {
+    int before, got = 0;
     (void)state;
     assert_int_equal(cairn_engine_start(B.eng), CAIRN_OK);
     assert_int_equal(cairn_engine_start(B.eng), CAIRN_ERR_STATE);
     assert_true(cairn_engine_fd(B.eng) >= 0);
+    before = count_locked(&B, CAIRN_EVENT_MESSAGE);
+    for (int i = 0; i < 20; i++) {
+        char t[32];
+        snprintf(t, sizeof(t), "threaded %d", i);
+        assert_int_equal(cairn_engine_send_text(A.eng, B.uri, t, strlen(t), NULL), CAIRN_OK);
+        hist_n = 0;
+        assert_int_equal(cairn_engine_history(B.eng, A.uri, 5, on_hist, NULL), CAIRN_OK);
+    }
+    for (int w = 0; w < 200 && got < 20; w++) {
+        usleep(20000);
+        cairn_engine_stop(B.eng); /* a stop/start cycle under load */
+        got = count_locked(&B, CAIRN_EVENT_MESSAGE) - before;
+        assert_int_equal(cairn_engine_start(B.eng), CAIRN_OK);
+    }
     cairn_engine_stop(B.eng);
     cairn_engine_stop(B.eng);
+    assert_int_equal(count_locked(&B, CAIRN_EVENT_MESSAGE) - before, 20);
 }
 
 int main(void)
