@@ -330,6 +330,19 @@ static void test_register(void **state)
     ut_clock_offset += 1500;
     assert_true(reg_run(&r, &ep, &ep.registered, 2));
     assert_int_equal(r.n_ok, 2);
+    /* the registrar drops the connection: the UA reports it, backs off,
+     * reconnects and registers again (BIND-SIP-4) */
+    close(r.fd);
+    r.fd = -1;
+    cairn_sip_reader_free(r.rd);
+    assert_int_equal(cairn_sip_reader_new(ctx, NULL, &r.rd), CAIRN_OK);
+    for (int i = 0; i < 200 && ep.reg_err == CAIRN_OK; i++)
+        (void)cairn_ua_run_once(ep.ua, 5);
+    assert_int_equal(ep.reg_err, CAIRN_ERR_NETWORK);
+    assert_false(cairn_ua_registered(ep.ua));
+    ut_clock_offset += 2000; /* past the first backoff step */
+    assert_true(reg_run(&r, &ep, &ep.registered, 3));
+    assert_true(cairn_ua_registered(ep.ua));
     ut_ep_free(&ep);
 
     /* wrong password */
@@ -343,6 +356,7 @@ static void test_register(void **state)
     cfg.proxy_port = port;
     cfg.registrar = "sip:cairn.test";
     cfg.password = "wrong";
+    ep.reg_err = CAIRN_OK;
     assert_int_equal(cairn_ua_create(ctx, &cfg, &ep.ua), CAIRN_OK);
     assert_int_equal(cairn_ua_start(ep.ua), CAIRN_OK);
     int err = 0;
