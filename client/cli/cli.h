@@ -38,6 +38,9 @@ typedef struct cli {
     const char *kt_sig_key;
     const char *kt_vrf_key;
     int require_kt;
+    const char *auditor_url;
+    const char *auditor_key;
+    int require_auditor;
     const char *device_name;
     char data_dir[1024];
     char config_path[1100];

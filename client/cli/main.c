@@ -40,6 +40,8 @@ static int usage(FILE *f)
                "  --kt-url URL       key-transparency directory\n"
                "  --kt-keys SIG:VRF  the directory's public keys (hex)\n"
                "  --require-kt       refuse contacts the directory cannot vouch for\n"
+               "  --auditor URL      gossip verified tree heads to this auditor\n"
+               "  --auditor-key HEX  require tree heads signed by this auditor\n"
                "  --device-name NAME name shown to your other devices\n"
                "  --version, --help\n\ncommands:\n");
     for (size_t i = 0; i < sizeof(CMDS) / sizeof(CMDS[0]); i++)
@@ -76,6 +78,10 @@ int main(int argc, char **argv)
             c.relay = v, i++;
         } else if (v && strcmp(a, "--kt-url") == 0) {
             c.kt_url = v, i++;
+        } else if (v && strcmp(a, "--auditor") == 0) {
+            c.auditor_url = v, i++;
+        } else if (v && strcmp(a, "--auditor-key") == 0) {
+            c.auditor_key = v, c.require_auditor = 1, i++;
         } else if (v && strcmp(a, "--device-name") == 0) {
             c.device_name = v, i++;
         } else if (v && strcmp(a, "--kt-keys") == 0) {

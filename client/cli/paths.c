@@ -6,7 +6,7 @@
  * 0600: a desktop has no platform keystore; CAIRN_STORAGE_KEY=<64 hex>
  * overrides it). Config: $XDG_CONFIG_HOME/cairn/<profile>.conf (default
  * ~/.config), "key = value" lines: relay, kt_url, kt_sig_key, kt_vrf_key,
- * require_kt, device_name. --home DIR puts both under DIR.
+ * require_kt, auditor, auditor_key, device_name. --home DIR puts both under DIR.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -90,7 +90,7 @@ static char *trim(char *s)
 }
 
 /* Config strings live as long as the process. */
-static char cfg_store[8][1024];
+static char cfg_store[10][1024];
 
 void cli_config_load(cli *c)
 {
@@ -99,7 +99,7 @@ void cli_config_load(cli *c)
     int slot = 0;
     if (f == NULL)
         return;
-    while (fgets(line, sizeof(line), f) && slot < 8) {
+    while (fgets(line, sizeof(line), f) && slot < 10) {
         char *eq, *k, *v;
         if (line[0] == '#' || (eq = strchr(line, '=')) == NULL)
             continue;
@@ -118,6 +118,10 @@ void cli_config_load(cli *c)
             c->kt_sig_key = v, slot++;
         else if (strcmp(k, "kt_vrf_key") == 0 && !c->kt_vrf_key)
             c->kt_vrf_key = v, slot++;
+        else if (strcmp(k, "auditor") == 0 && !c->auditor_url)
+            c->auditor_url = v, slot++;
+        else if (strcmp(k, "auditor_key") == 0 && !c->auditor_key)
+            c->auditor_key = v, c->require_auditor = 1, slot++;
         else if (strcmp(k, "device_name") == 0 && !c->device_name)
             c->device_name = v, slot++;
         else if (strcmp(k, "require_kt") == 0)
@@ -149,6 +153,10 @@ int cli_config_save(cli *c)
         fprintf(f, "kt_sig_key = %s\n", c->kt_sig_key);
     if (c->kt_vrf_key)
         fprintf(f, "kt_vrf_key = %s\n", c->kt_vrf_key);
+    if (c->auditor_url)
+        fprintf(f, "auditor = %s\n", c->auditor_url);
+    if (c->auditor_key)
+        fprintf(f, "auditor_key = %s\n", c->auditor_key);
     if (c->device_name)
         fprintf(f, "device_name = %s\n", c->device_name);
     if (c->require_kt)
@@ -217,6 +225,9 @@ int cli_open(cli *c, int create)
     cfg.kt_sig_key = c->kt_sig_key;
     cfg.kt_vrf_key = c->kt_vrf_key;
     cfg.require_kt = c->require_kt;
+    cfg.auditor_url = c->auditor_url;
+    cfg.auditor_key = c->auditor_key;
+    cfg.require_auditor = c->require_auditor;
     cfg.device_name = c->device_name;
     cfg.on_event = dispatch_event;
     cfg.event_ud = c;
