@@ -8,16 +8,20 @@
  * identity key the directory does not show is refused with an alert
  * (ENG-KT-2); a directory that shows a forked view is detected (ENG-KT-3);
  * a key for our own label that we did not publish is an alert (ENG-KT-4);
+ * a fresh client that only ever saw a forked directory is caught by
+ * gossiping its tree head to the real cairn-audit (ENG-KT-6);
  * a contact's legitimate key change is reported as confirmed by the
  * directory and needs acceptance (ENG-KT-7).
  */
 #include <signal.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "test_support.h"
 #include "cairn/engine.h"
+#include "cairn/ktverify.h"
 #include "kt_harness.h"
 
 #define MAXEV 128
@@ -59,12 +63,15 @@ static int seen(party *p, cairn_event_type t, const char *text)
     return 0;
 }
 
+static const char *auditor_url;
+
 static void open_party(party *p, const char *name, const char *file, const char *kt_url)
 {
     cairn_engine_config cfg;
     cairn_engine_config_init(&cfg);
     cfg.relay = relay;
     cfg.kt_url = kt_url;
+    cfg.auditor_url = auditor_url;
     cfg.on_event = on_event;
     cfg.event_ud = p;
     snprintf(p->uri, sizeof(p->uri), "sip:%s@example.org", name);
@@ -261,6 +268,96 @@ static void legitimate_change(void **state)
     assert_true(seen(&A, CAIRN_EVENT_MESSAGE, "new bob"));
 }
 
+static uint64_t audited_size(const char *url)
+{
+    char u[256], t[256];
+    long st = 0;
+    uint8_t *b = NULL;
+    size_t n = 0;
+    unsigned long long sz = 0;
+    snprintf(u, sizeof u, "%s/status", url);
+    if (cairn_ktv_http_get(ctx, u, 4096, &st, &b, &n) != CAIRN_OK)
+        return 0;
+    if (st == 200 && n < sizeof(t)) {
+        memcpy(t, b, n);
+        t[n] = 0;
+        if (sscanf(t, "{\"tree_size\":%llu", &sz) != 1)
+            sz = 0;
+    }
+    cairn_free(ctx, b, n);
+    return sz;
+}
+
+/* ENG-KT-6: dave only ever talks to a forked directory (smaller than the
+ * honest one, same keys): his proofs verify, but the auditor that follows
+ * the honest log answers his gossip with "split view". */
+static void fork_caught_by_gossip(void **state)
+{
+    const char *extra[] = {"--batch-ms", "50", NULL};
+    char keys[600], fdir[600], adir[600], ev[600], cmd[1400];
+    const char *aargs[16];
+    kth_proc aud, fork2;
+    party D;
+    uint64_t honest = kth_tree_size(ctx, kt.url);
+    int n = 0;
+    (void)state;
+    snprintf(keys, sizeof(keys), "%s/ktkeys", dir);
+    snprintf(fdir, sizeof(fdir), "%s/fork2", dir);
+    snprintf(adir, sizeof(adir), "%s/audit", dir);
+    snprintf(ev, sizeof(ev), "%s/evidence", dir);
+    snprintf(cmd, sizeof(cmd), "mkdir -p %s %s", fdir, adir);
+    assert_int_equal(system(cmd), 0);
+    aargs[n++] = "--server";
+    aargs[n++] = kt.url;
+    aargs[n++] = "--state";
+    aargs[n++] = adir;
+    aargs[n++] = "--evidence";
+    aargs[n++] = ev;
+    aargs[n++] = "--init";
+    aargs[n++] = "--interval-ms";
+    aargs[n++] = "100";
+    aargs[n] = NULL;
+    assert_int_equal(kth_spawn(&aud, kth_bin("transparency/auditor/cairn-audit"), adir, "audit",
+                               aargs),
+                     0);
+    for (int i = 0; i < 200 && audited_size(aud.url) < honest; i++)
+        usleep(50000);
+    assert_true(audited_size(aud.url) >= honest);
+    /* an honest client's gossip is consistent */
+    auditor_url = aud.url;
+    cairn_engine_close(A.eng);
+    memset(&A, 0, sizeof(A));
+    open_party(&A, "alice", "alice", kt.url);
+    /* (alice's own label was hijacked above: her check alerts, but her
+     * head is the honest one, so gossip itself finds nothing) */
+    (void)cairn_engine_kt_check_self(A.eng);
+    assert_false(seen(&A, CAIRN_EVENT_KT_ALERT, "split view"));
+    /* the fork: same keys, only dave */
+    assert_int_equal(kth_kt_start(&fork2, fdir, keys, extra), 0);
+    memset(&D, 0, sizeof(D));
+    open_party(&D, "dave", "dave", fork2.url);
+    assert_int_equal(cairn_engine_create_account(D.eng, D.uri), CAIRN_OK);
+    {
+        uint8_t key[CAIRN_PUBLIC_KEY_BYTES];
+        assert_int_equal(cairn_account_identity(cairn_engine_account(D.eng), NULL, 0, NULL, key,
+                                                NULL),
+                         CAIRN_OK);
+        assert_int_equal(kth_publish(ctx, fork2.url, KTH_TOKEN, D.uri, key, sizeof(key), NULL,
+                                     NULL),
+                         200);
+    }
+    assert_true(kth_tree_size(ctx, fork2.url) < honest);
+    D.nev = 0;
+    assert_int_equal(cairn_engine_kt_check_self(D.eng), CAIRN_ERR_PROOF);
+    assert_true(seen(&D, CAIRN_EVENT_KT_ALERT, "split view"));
+    cairn_engine_close(D.eng);
+    auditor_url = NULL;
+    kth_kill(&fork2, SIGTERM);
+    kth_wait(&fork2);
+    kth_kill(&aud, SIGTERM);
+    kth_wait(&aud);
+}
+
 /* ENG-KT-4: the directory shows a key for alice she did not publish. */
 static void own_label_hijacked(void **state)
 {
@@ -279,7 +376,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(verified_exchange), cmocka_unit_test(relay_swaps_key),
         cmocka_unit_test(forked_view),       cmocka_unit_test(legitimate_change),
-        cmocka_unit_test(own_label_hijacked),
+        cmocka_unit_test(own_label_hijacked), cmocka_unit_test(fork_caught_by_gossip),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
