@@ -140,7 +140,9 @@ int main(void)
                 ut_ep *eps[2] = {&alice, &bob};
                 if (ut_run(eps, 2, &alice.registered, 1, 20000) &&
                     ut_run(eps, 2, &bob.registered, 1, 20000))
-                    relay = run_flow(ctx, &alice, &bob, "sip:bob@cairn.test", getenv("BENCH_RELAY_N") ? atoi(getenv("BENCH_RELAY_N")) : N_MSGS);
+                    relay =
+                        run_flow(ctx, &alice, &bob, "sip:bob@cairn.test",
+                                 getenv("BENCH_RELAY_N") ? atoi(getenv("BENCH_RELAY_N")) : N_MSGS);
             }
             ut_ep_free(&alice);
             ut_ep_free(&bob);
@@ -148,8 +150,8 @@ int main(void)
             if (relay < 0)
                 printf("  via Kamailio MSRP relay:       FAILED (%g)\n", relay);
             else
-                printf("  via Kamailio MSRP relay:       %10.0f msg/s  (%.1f MB/s payload)\n", relay,
-                       relay * MSG_SIZE / 1e6);
+                printf("  via Kamailio MSRP relay:       %10.0f msg/s  (%.1f MB/s payload)\n",
+                       relay, relay * MSG_SIZE / 1e6);
             if (relay > 0 && direct > 0)
                 printf("  ratio relay/direct:            %10.2f\n", relay / direct);
         }

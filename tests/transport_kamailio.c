@@ -106,8 +106,8 @@ static void test_kamailio(void **state)
     m.content_type = "application/vnd.cairn.signal";
     cairn__buf_init(&b, ctx, plen + 4096);
     assert_int_equal(cairn_cpim_write(&b, &m, payload, 200), CAIRN_OK);
-    assert_int_equal(cairn_ua_send(alice.ua, "sip:bob@cairn.test", "message/cpim", b.data, b.len, id),
-                     CAIRN_OK);
+    assert_int_equal(
+        cairn_ua_send(alice.ua, "sip:bob@cairn.test", "message/cpim", b.data, b.len, id), CAIRN_OK);
     ok = ut_run(eps, 2, &alice.n_reports, 1, 20000);
     if (!ok || alice.last_report != 200)
         tu_dump_log(dir);
@@ -119,8 +119,8 @@ static void test_kamailio(void **state)
     /* 50 KB: session mode through the MSRP relay */
     cairn__buf_reset(&b);
     assert_int_equal(cairn_cpim_write(&b, &m, payload, plen), CAIRN_OK);
-    assert_int_equal(cairn_ua_send(alice.ua, "sip:bob@cairn.test", "message/cpim", b.data, b.len, id),
-                     CAIRN_OK);
+    assert_int_equal(
+        cairn_ua_send(alice.ua, "sip:bob@cairn.test", "message/cpim", b.data, b.len, id), CAIRN_OK);
     ok = ut_run(eps, 2, &alice.n_reports, 2, 40000);
     if (!ok || alice.last_report != 200)
         tu_dump_log(dir);
@@ -150,6 +150,7 @@ static void test_kamailio(void **state)
 
 int main(void)
 {
-    const struct CMUnitTest tests[] = {cmocka_unit_test_setup_teardown(test_kamailio, start_kamailio, stop_kamailio)};
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_kamailio, start_kamailio, stop_kamailio)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -52,7 +52,8 @@ static void test_tls_direct(void **state)
     ca.proxy_ip = "127.0.0.1";
     ca.proxy_port = cairn_ua_sip_port(bob.ua);
     assert_int_equal(cairn_ua_create(ctx, &ca, &alice.ua), CAIRN_OK);
-    snprintf(bob_uri, sizeof(bob_uri), "sips:bob@127.0.0.1:%u", (unsigned)cairn_ua_sip_port(bob.ua));
+    snprintf(bob_uri, sizeof(bob_uri), "sips:bob@127.0.0.1:%u",
+             (unsigned)cairn_ua_sip_port(bob.ua));
 
     payload = malloc(plen);
     for (size_t i = 0; i < plen; i++)

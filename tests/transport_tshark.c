@@ -273,8 +273,9 @@ static void test_tshark(void **state)
     snprintf(dmsrp, sizeof(dmsrp), "tcp.port==%u,msrp", (unsigned)msrp_port);
     {
         /* SIP from the live capture: the SIP dissector reassembles TCP */
-        const char *argv[] = {ts, "-r", cap, "-d", dsip, "-T", "fields", "-e", "sip.Method",
-                              "-e", "sip.Status-Code", NULL};
+        const char *argv[] = {
+            ts,  "-r", cap, "-d", dsip, "-T", "fields", "-e", "sip.Method", "-e", "sip.Status-Code",
+            NULL};
         assert_int_equal(run(argv, out), 0);
         text = slurp(out);
         assert_non_null(text);
@@ -289,7 +290,12 @@ static void test_tshark(void **state)
         free(text);
     }
     {
-        const char *argv[] = {ts, "-r", cap, "-d", dsip, "-Y",
+        const char *argv[] = {ts,
+                              "-r",
+                              cap,
+                              "-d",
+                              dsip,
+                              "-Y",
                               "_ws.malformed || ((sip || sdp) && _ws.expert.severity >= 6291456)",
                               NULL};
         assert_int_equal(run(argv, out), 0);
@@ -305,8 +311,8 @@ static void test_tshark(void **state)
          * segment, so the captured streams are cut into messages and
          * written back as one packet each with text2pcap. */
         char msrp_pcap[512], hex[512], txt2[512];
-        const char *argv[] = {ts, "-r", cap, "-Y", filter, "-T", "fields", "-e", "tcp.dstport",
-                              "-e", "tcp.payload", NULL};
+        const char *argv[] = {ts,       "-r", cap,           "-Y", filter,        "-T",
+                              "fields", "-e", "tcp.dstport", "-e", "tcp.payload", NULL};
         char yfilter[128];
         snprintf(yfilter, sizeof(yfilter), "tcp.port==%u && tcp.len>0", (unsigned)msrp_port);
         argv[4] = yfilter;
@@ -325,8 +331,18 @@ static void test_tshark(void **state)
             const char *a2[] = {t2p, "-q", "-D", "-T", ports, hex, msrp_pcap, NULL};
             assert_int_equal(run(a2, txt2), 0);
         }
-        const char *a3[] = {ts, "-r", msrp_pcap, "-d", dmsrp, "-T", "fields", "-e", "msrp.method",
-                            "-e", "msrp.status.code", NULL};
+        const char *a3[] = {ts,
+                            "-r",
+                            msrp_pcap,
+                            "-d",
+                            dmsrp,
+                            "-T",
+                            "fields",
+                            "-e",
+                            "msrp.method",
+                            "-e",
+                            "msrp.status.code",
+                            NULL};
         assert_int_equal(run(a3, out), 0);
         text = slurp(out);
         assert_non_null(text);
@@ -337,7 +353,12 @@ static void test_tshark(void **state)
         assert_non_null(strstr(text, "REPORT"));
         assert_non_null(strstr(text, "200"));
         free(text);
-        const char *a4[] = {ts, "-r", msrp_pcap, "-d", dmsrp, "-Y",
+        const char *a4[] = {ts,
+                            "-r",
+                            msrp_pcap,
+                            "-d",
+                            dmsrp,
+                            "-Y",
                             "_ws.malformed || !msrp || (msrp && _ws.expert.severity >= 6291456)",
                             NULL};
         assert_int_equal(run(a4, out), 0);

@@ -208,11 +208,26 @@ void cairn_conn_free(cairn_conn *c)
     cairn__free(c->ctx, c);
 }
 
-int cairn_conn_fd(const cairn_conn *c) { return c ? c->fd : -1; }
-cairn_conn_state cairn_conn_get_state(const cairn_conn *c) { return c ? c->state : CAIRN_CONN_CLOSED; }
-cairn_status cairn_conn_error(const cairn_conn *c) { return c ? c->error : CAIRN_ERR_INVALID_ARG; }
-cairn_tls *cairn_conn_tls(const cairn_conn *c) { return c ? c->tls : NULL; }
-size_t cairn_conn_out_pending(const cairn_conn *c) { return c ? c->out.len - c->out_off : 0; }
+int cairn_conn_fd(const cairn_conn *c)
+{
+    return c ? c->fd : -1;
+}
+cairn_conn_state cairn_conn_get_state(const cairn_conn *c)
+{
+    return c ? c->state : CAIRN_CONN_CLOSED;
+}
+cairn_status cairn_conn_error(const cairn_conn *c)
+{
+    return c ? c->error : CAIRN_ERR_INVALID_ARG;
+}
+cairn_tls *cairn_conn_tls(const cairn_conn *c)
+{
+    return c ? c->tls : NULL;
+}
+size_t cairn_conn_out_pending(const cairn_conn *c)
+{
+    return c ? c->out.len - c->out_off : 0;
+}
 
 size_t cairn_conn_out_room(const cairn_conn *c)
 {

@@ -15,7 +15,6 @@ cairn_status conn__sockaddr(const char *ip, uint16_t port, struct sockaddr_stora
 /* Sets O_NONBLOCK, FD_CLOEXEC and TCP_NODELAY (signalling wants latency). */
 void conn__tune(int fd);
 /* Formats a sockaddr as numeric ip and port. */
-cairn_status conn__format(const struct sockaddr_storage *ss, char *ip, size_t cap,
-                          uint16_t *port);
+cairn_status conn__format(const struct sockaddr_storage *ss, char *ip, size_t cap, uint16_t *port);
 
 #endif

@@ -56,8 +56,7 @@ void conn__tune(int fd)
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 }
 
-cairn_status conn__format(const struct sockaddr_storage *ss, char *ip, size_t cap,
-                          uint16_t *port)
+cairn_status conn__format(const struct sockaddr_storage *ss, char *ip, size_t cap, uint16_t *port)
 {
     if (ss->ss_family == AF_INET) {
         const struct sockaddr_in *v4 = (const struct sockaddr_in *)ss;
@@ -76,8 +75,7 @@ cairn_status conn__format(const struct sockaddr_storage *ss, char *ip, size_t ca
     return CAIRN_ERR_NETWORK;
 }
 
-cairn_status cairn_conn_listen(const char *ip, uint16_t port, int backlog, int *fd,
-                               uint16_t *bound)
+cairn_status cairn_conn_listen(const char *ip, uint16_t port, int backlog, int *fd, uint16_t *bound)
 {
     struct sockaddr_storage ss;
     socklen_t len;

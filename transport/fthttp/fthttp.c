@@ -36,8 +36,8 @@ void cairn_fthttp_config_init(cairn_fthttp_config *cfg)
 
 typedef struct sink {
     const cairn_context *ctx;
-    cairn__buf buf;     /* memory target */
-    int fd;             /* file target, or -1 */
+    cairn__buf buf; /* memory target */
+    int fd;         /* file target, or -1 */
     uint64_t got;
     uint64_t cap;
     bool over;
@@ -276,9 +276,10 @@ static cairn_status download(const cairn_context *ctx, const cairn_fthttp_config
         return CAIRN_ERR_NOMEM;
     x.cfg = cfg;
     st = setup(h, cfg, url, &x, pins, sizeof(pins));
-    if (st == CAIRN_OK && (curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_write) != CURLE_OK ||
-                           curl_easy_setopt(h, CURLOPT_WRITEDATA, s) != CURLE_OK ||
-                           curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)cap) != CURLE_OK))
+    if (st == CAIRN_OK &&
+        (curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_write) != CURLE_OK ||
+         curl_easy_setopt(h, CURLOPT_WRITEDATA, s) != CURLE_OK ||
+         curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)cap) != CURLE_OK))
         st = CAIRN_ERR_INTERNAL;
     if (st == CAIRN_OK) {
         CURLcode rc = curl_easy_perform(h);

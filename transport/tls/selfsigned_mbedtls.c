@@ -106,8 +106,8 @@ cairn_status cairn_tls_selfsigned(const cairn_context *ctx, const char *name, un
     snprintf(subject, sizeof(subject), "CN=%s", name);
     san_len = san_der(name, san);
     if (mbedtls_pk_setup(&key, mbedtls_pk_info_from_type(MBEDTLS_PK_ECKEY)) != 0 ||
-        mbedtls_ecp_gen_key(MBEDTLS_ECP_DP_SECP256R1, mbedtls_pk_ec(key), rng_cb,
-                            (void *)ctx) != 0 ||
+        mbedtls_ecp_gen_key(MBEDTLS_ECP_DP_SECP256R1, mbedtls_pk_ec(key), rng_cb, (void *)ctx) !=
+            0 ||
         mbedtls_mpi_read_binary(&serial, sraw, sizeof(sraw)) != 0)
         goto out;
     mbedtls_x509write_crt_set_version(&crt, MBEDTLS_X509_CRT_VERSION_3);
@@ -119,8 +119,8 @@ cairn_status cairn_tls_selfsigned(const cairn_context *ctx, const char *name, un
         mbedtls_x509write_crt_set_serial(&crt, &serial) != 0 ||
         mbedtls_x509write_crt_set_validity(&crt, nb, na) != 0 ||
         mbedtls_x509write_crt_set_extension(&crt, MBEDTLS_OID_SUBJECT_ALT_NAME,
-                                            MBEDTLS_OID_SIZE(MBEDTLS_OID_SUBJECT_ALT_NAME), 0,
-                                            san, san_len) != 0)
+                                            MBEDTLS_OID_SIZE(MBEDTLS_OID_SUBJECT_ALT_NAME), 0, san,
+                                            san_len) != 0)
         goto out;
     if (mbedtls_x509write_crt_pem(&crt, buf, PEM_CAP, rng_cb, (void *)ctx) != 0)
         goto out;

@@ -38,7 +38,10 @@ struct cairn_tls {
     bool failed;
 };
 
-const char *cairn_tls_backend(void) { return "mbedtls"; }
+const char *cairn_tls_backend(void)
+{
+    return "mbedtls";
+}
 
 static int rng_cb(void *ud, unsigned char *out, size_t n)
 {
@@ -80,11 +83,10 @@ cairn_status tls__be_config_new(cairn_tls_config *cfg)
     mbedtls_x509_crt_init(&be->ca);
     mbedtls_x509_crt_init(&be->own);
     mbedtls_pk_init(&be->key);
-    if (mbedtls_ssl_config_defaults(&be->conf,
-                                    cfg->role == CAIRN_TLS_CLIENT ? MBEDTLS_SSL_IS_CLIENT
-                                                                  : MBEDTLS_SSL_IS_SERVER,
-                                    MBEDTLS_SSL_TRANSPORT_STREAM,
-                                    MBEDTLS_SSL_PRESET_DEFAULT) != 0) {
+    if (mbedtls_ssl_config_defaults(
+            &be->conf,
+            cfg->role == CAIRN_TLS_CLIENT ? MBEDTLS_SSL_IS_CLIENT : MBEDTLS_SSL_IS_SERVER,
+            MBEDTLS_SSL_TRANSPORT_STREAM, MBEDTLS_SSL_PRESET_DEFAULT) != 0) {
         mbedtls_ssl_config_free(&be->conf);
         cairn__free(cfg->ctx, be);
         return CAIRN_ERR_TLS;
@@ -225,8 +227,7 @@ cairn_status cairn_tls_pin_from_pem(const cairn_context *ctx, const char *pem, s
 
 /* ---- sessions ------------------------------------------------------------- */
 
-cairn_status cairn_tls_new(cairn_tls_config *cfg, int fd, const char *server_name,
-                           cairn_tls **out)
+cairn_status cairn_tls_new(cairn_tls_config *cfg, int fd, const char *server_name, cairn_tls **out)
 {
     cairn_tls *t;
 
@@ -314,8 +315,7 @@ cairn_status cairn_tls_handshake(cairn_tls *t, cairn_tls_want *want)
     return CAIRN_OK;
 }
 
-cairn_status cairn_tls_read(cairn_tls *t, uint8_t *buf, size_t cap, size_t *n,
-                            cairn_tls_want *want)
+cairn_status cairn_tls_read(cairn_tls *t, uint8_t *buf, size_t cap, size_t *n, cairn_tls_want *want)
 {
     int rc;
 

@@ -35,7 +35,10 @@ struct cairn_tls {
     bool failed;
 };
 
-const char *cairn_tls_backend(void) { return "openssl"; }
+const char *cairn_tls_backend(void)
+{
+    return "openssl";
+}
 
 /* ---- socket BIO without SIGPIPE ----------------------------------------- */
 
@@ -83,8 +86,8 @@ cairn_status tls__be_config_new(cairn_tls_config *cfg)
 
     if (be == NULL)
         return CAIRN_ERR_NOMEM;
-    be->ssl_ctx = SSL_CTX_new(cfg->role == CAIRN_TLS_CLIENT ? TLS_client_method()
-                                                            : TLS_server_method());
+    be->ssl_ctx =
+        SSL_CTX_new(cfg->role == CAIRN_TLS_CLIENT ? TLS_client_method() : TLS_server_method());
     be->bio_method = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "cairn-fd");
     if (be->ssl_ctx == NULL || be->bio_method == NULL ||
         SSL_CTX_set_min_proto_version(be->ssl_ctx, TLS1_2_VERSION) != 1) {
@@ -100,7 +103,8 @@ cairn_status tls__be_config_new(cairn_tls_config *cfg)
     BIO_meth_set_create(be->bio_method, bio_create);
     /* Renegotiation and compression are not wanted on a signalling link. */
     SSL_CTX_set_options(be->ssl_ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
-    SSL_CTX_set_mode(be->ssl_ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+    SSL_CTX_set_mode(be->ssl_ctx,
+                     SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
     cfg->be = be;
     return CAIRN_OK;
 }
@@ -233,8 +237,7 @@ cairn_status cairn_tls_pin_from_pem(const cairn_context *ctx, const char *pem, s
 
 /* ---- sessions ------------------------------------------------------------- */
 
-cairn_status cairn_tls_new(cairn_tls_config *cfg, int fd, const char *server_name,
-                           cairn_tls **out)
+cairn_status cairn_tls_new(cairn_tls_config *cfg, int fd, const char *server_name, cairn_tls **out)
 {
     cairn_tls *t;
     BIO *bio;
@@ -359,8 +362,7 @@ cairn_status cairn_tls_handshake(cairn_tls *t, cairn_tls_want *want)
     return CAIRN_OK;
 }
 
-cairn_status cairn_tls_read(cairn_tls *t, uint8_t *buf, size_t cap, size_t *n,
-                            cairn_tls_want *want)
+cairn_status cairn_tls_read(cairn_tls *t, uint8_t *buf, size_t cap, size_t *n, cairn_tls_want *want)
 {
     size_t got = 0;
     bool eof = false;

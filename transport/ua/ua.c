@@ -111,7 +111,8 @@ static cairn_status dup_field(cairn_ua *ua, const char **field)
 }
 
 #define UA_STR_FIELDS(X)                                                                           \
-    X(aor) X(username) X(password) X(proxy_ip) X(registrar) X(tls_server_name) X(local_ip)         \
+    X(aor)                                                                                         \
+    X(username) X(password) X(proxy_ip) X(registrar) X(tls_server_name) X(local_ip)                \
         X(msrp_relay_ip) X(accept_types) X(accept_wrapped_types)
 
 static void free_fields(cairn_ua *ua)
@@ -188,8 +189,7 @@ cairn_status cairn_ua_create(const cairn_context *ctx, const cairn_ua_config *cf
     if (cfg->sip_listen)
         st = cairn_conn_listen(ua->cfg.local_ip, cfg->sip_port, 64, &ua->sip_lfd, &ua->sip_port);
     if (st == CAIRN_OK && cfg->msrp_listen)
-        st = cairn_conn_listen(ua->cfg.local_ip, cfg->msrp_port, 64, &ua->msrp_lfd,
-                               &ua->msrp_port);
+        st = cairn_conn_listen(ua->cfg.local_ip, cfg->msrp_port, 64, &ua->msrp_lfd, &ua->msrp_port);
     if (st != CAIRN_OK) {
         cairn_ua_destroy(ua);
         return st;
@@ -233,9 +233,18 @@ void cairn_ua_destroy(cairn_ua *ua)
     cairn__free(ua->ctx, ua);
 }
 
-uint16_t cairn_ua_sip_port(const cairn_ua *ua) { return ua ? ua->sip_port : 0; }
-uint16_t cairn_ua_msrp_port(const cairn_ua *ua) { return ua ? ua->msrp_port : 0; }
-bool cairn_ua_registered(const cairn_ua *ua) { return ua && ua->registered; }
+uint16_t cairn_ua_sip_port(const cairn_ua *ua)
+{
+    return ua ? ua->sip_port : 0;
+}
+uint16_t cairn_ua_msrp_port(const cairn_ua *ua)
+{
+    return ua ? ua->msrp_port : 0;
+}
+bool cairn_ua_registered(const cairn_ua *ua)
+{
+    return ua && ua->registered;
+}
 
 /* ---- SIP flows -------------------------------------------------------------- */
 
@@ -371,7 +380,8 @@ cairn_status ua__flow_send(ua_flow *f, const cairn_sip_msg *m)
 
     if (f == NULL || f->dead || f->conn == NULL)
         return CAIRN_ERR_STATE;
-    cairn__buf_init(&b, f->ua->ctx, CAIRN_SIP_DEFAULT_MAX_HEADER_BYTES + CAIRN_SIP_DEFAULT_MAX_BODY);
+    cairn__buf_init(&b, f->ua->ctx,
+                    CAIRN_SIP_DEFAULT_MAX_HEADER_BYTES + CAIRN_SIP_DEFAULT_MAX_BODY);
     st = cairn_sip_msg_serialize(m, &b);
     if (st == CAIRN_OK)
         st = cairn_conn_send(f->conn, b.data, b.len);
@@ -393,14 +403,14 @@ static cairn_status add_contact(cairn_ua *ua, ua_flow *f, cairn_sip_msg *m)
     uint16_t port = ua->sip_lfd >= 0 ? ua->sip_port : f->local_port;
     const char *ip = ua->sip_lfd >= 0 ? ua->cfg.local_ip : f->local_ip;
 
-    return cairn_sip_msg_header_addf(m, "Contact", "<sip:%s@%s:%u;transport=%s>", ua->aor_user,
-                                     ip, (unsigned)port, transport_token(ua, false));
+    return cairn_sip_msg_header_addf(m, "Contact", "<sip:%s@%s:%u;transport=%s>", ua->aor_user, ip,
+                                     (unsigned)port, transport_token(ua, false));
 }
 
 cairn_status ua__request(cairn_ua *ua, ua_flow *f, const char *method, const char *ruri,
                          const char *from_uri, const char *from_tag, const char *to_uri,
-                         const char *to_tag, const char *call_id, uint32_t cseq,
-                         const char *branch, cairn_sip_msg **out)
+                         const char *to_tag, const char *call_id, uint32_t cseq, const char *branch,
+                         cairn_sip_msg **out)
 {
     cairn_sip_msg *m = NULL;
     cairn_status st = cairn_sip_msg_new_request(ua->ctx, method, ruri, &m);
@@ -484,7 +494,8 @@ static void dispatch(ua_flow *f, cairn_sip_msg *m)
         ua__txn_response(ua, m);
         return;
     }
-    if (cairn_sip_msg_header(m, "Via", 0) == NULL || cairn_sip_msg_header(m, "Call-ID", 0) == NULL ||
+    if (cairn_sip_msg_header(m, "Via", 0) == NULL ||
+        cairn_sip_msg_header(m, "Call-ID", 0) == NULL ||
         cairn_sip_msg_header(m, "From", 0) == NULL || cairn_sip_msg_header(m, "To", 0) == NULL ||
         cairn_sip_msg_header(m, "CSeq", 0) == NULL) {
         if (cairn_sip_msg_method_id(m) != CAIRN_SIP_ACK && cairn_sip_msg_header(m, "Via", 0))

@@ -45,9 +45,9 @@ static bool token_ok(const char *s, size_t max)
         return false;
     for (; s[n]; n++) {
         char c = s[n];
-        if (n >= max || !((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                          (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' ||
-                          c == '=' || c == '+' || c == '/'))
+        if (n >= max ||
+            !((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '-' || c == '_' || c == '.' || c == '=' || c == '+' || c == '/'))
             return false;
     }
     return true;
@@ -57,8 +57,8 @@ static bool uri_ok(const char *s)
 {
     size_t n;
 
-    if (s == NULL || (strncmp(s, "sip:", 4) != 0 && strncmp(s, "sips:", 5) != 0 &&
-                      strncmp(s, "tel:", 4) != 0))
+    if (s == NULL ||
+        (strncmp(s, "sip:", 4) != 0 && strncmp(s, "sips:", 5) != 0 && strncmp(s, "tel:", 4) != 0))
         return false;
     n = strlen(s);
     if (n > 500)
@@ -136,8 +136,7 @@ static cairn_status strip_uri(const char *v, char *out, size_t cap)
 }
 
 cairn_status cairn_ua_envelope_parse(const cairn_context *ctx, const uint8_t *in, size_t len,
-                                     cairn_ua_envelope_parsed **out,
-                                     const cairn_ua_envelope **view)
+                                     cairn_ua_envelope_parsed **out, const cairn_ua_envelope **view)
 {
     cairn_ua_envelope_parsed *p;
     const cairn_cpim *c = NULL;
@@ -158,8 +157,8 @@ cairn_status cairn_ua_envelope_parse(const cairn_context *ctx, const uint8_t *in
         goto fail;
     st = CAIRN_ERR_DECODE;
     /* BIND-ENV-7: exactly the clear fields of BIND-ENV-1..3 */
-    if (c->cc != NULL || c->subject != NULL || c->datetime == NULL ||
-        c->imdn_message_id == NULL || !token_ok(c->imdn_message_id, CAIRN_UA_ENVELOPE_ID_MAX) ||
+    if (c->cc != NULL || c->subject != NULL || c->datetime == NULL || c->imdn_message_id == NULL ||
+        !token_ok(c->imdn_message_id, CAIRN_UA_ENVELOPE_ID_MAX) ||
         strip_uri(c->from, p->from, sizeof(p->from)) != CAIRN_OK ||
         strip_uri(c->to, p->to, sizeof(p->to)) != CAIRN_OK)
         goto fail;

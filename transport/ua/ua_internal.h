@@ -92,23 +92,23 @@ struct cairn_ua_session {
     ua_sess_state state;
     bool outgoing;
     bool announced_closed;
-    char peer[UA__URI_MAX];          /* the peer AOR */
-    char target[UA__URI_MAX];        /* remote target (Contact) */
+    char peer[UA__URI_MAX];   /* the peer AOR */
+    char target[UA__URI_MAX]; /* remote target (Contact) */
     char call_id[CAIRN_SIP_TOKEN_SIZE + 32];
     char local_tag[CAIRN_SIP_TOKEN_SIZE];
     char remote_tag[128];
-    char local_from[UA__URI_MAX];    /* our From/To URI in this dialog */
+    char local_from[UA__URI_MAX]; /* our From/To URI in this dialog */
     char routes[UA__ROUTES][UA__URI_MAX];
     size_t n_routes;
     uint32_t cseq;
     ua_flow *flow;
-    cairn_sip_msg *invite;           /* the peer's INVITE while answering */
+    cairn_sip_msg *invite; /* the peer's INVITE while answering */
     /* MSRP */
     char sess_id[CAIRN_MSRP_TID_BUF];
-    char own_uri[UA__URI_MAX];       /* msrp(s)://ip:port/sess;tcp */
-    char use_path[UA__PATH_MAX];     /* from the relay's AUTH 200 */
-    char peer_path[UA__PATH_MAX];    /* the peer's a=path */
-    char to_path[2 * UA__PATH_MAX];  /* our SENDs' To-Path */
+    char own_uri[UA__URI_MAX];      /* msrp(s)://ip:port/sess;tcp */
+    char use_path[UA__PATH_MAX];    /* from the relay's AUTH 200 */
+    char peer_path[UA__PATH_MAX];   /* the peer's a=path */
+    char to_path[2 * UA__PATH_MAX]; /* our SENDs' To-Path */
     ua_msrp *link;
     ua_out_msg *out_head, *out_tail;
     size_t n_out;
@@ -121,9 +121,9 @@ struct ua_msrp {
     cairn_ua *ua;
     cairn_conn *conn;
     cairn_msrp_parser *parser;
-    cairn_ua_session *s;   /* bound session, NULL until bound */
+    cairn_ua_session *s; /* bound session, NULL until bound */
     bool dead;
-    bool relay;            /* connected to the relay (AUTH needed) */
+    bool relay; /* connected to the relay (AUTH needed) */
     int auth_tries;
     char auth_tid[CAIRN_MSRP_TID_BUF];
     bool bind_sent;
@@ -137,7 +137,7 @@ struct ua_msrp {
 struct cairn_ua {
     const cairn_context *ctx;
     cairn_ua_config cfg;
-    char *strs;            /* one allocation holding every copied string */
+    char *strs; /* one allocation holding every copied string */
     char aor_user[128];
     char aor_host[256];
     int sip_lfd, msrp_lfd;
@@ -179,8 +179,8 @@ cairn_status ua__respond(cairn_ua *ua, ua_flow *f, const cairn_sip_msg *req, int
  * From, To, Call-ID, CSeq and (for INVITE/REGISTER) Contact. */
 cairn_status ua__request(cairn_ua *ua, ua_flow *f, const char *method, const char *ruri,
                          const char *from_uri, const char *from_tag, const char *to_uri,
-                         const char *to_tag, const char *call_id, uint32_t cseq,
-                         const char *branch, cairn_sip_msg **out);
+                         const char *to_tag, const char *call_id, uint32_t cseq, const char *branch,
+                         cairn_sip_msg **out);
 bool ua__type_accepted(const char *list, const char *type, size_t len);
 bool ua__type_accepted_slice(const char *list, size_t list_len, const char *type, size_t len);
 void ua__report(cairn_ua *ua, const char *id, int status);
@@ -189,8 +189,8 @@ cairn_status ua__token(cairn_ua *ua, char *out);
 bool ua__copy(char *dst, size_t cap, const char *p, size_t n);
 
 /* ua_txn.c */
-cairn_status ua__txn_start(cairn_ua *ua, ua_flow *f, cairn_sip_msg *req, ua_txn_cb cb,
-                           void *owner, ua_txn **out);
+cairn_status ua__txn_start(cairn_ua *ua, ua_flow *f, cairn_sip_msg *req, ua_txn_cb cb, void *owner,
+                           ua_txn **out);
 /* Retries the request with credentials for a 401/407; true when retried. */
 bool ua__txn_auth_retry(cairn_ua *ua, ua_txn *t, const cairn_sip_msg *rsp);
 void ua__txn_response(cairn_ua *ua, const cairn_sip_msg *rsp);

@@ -202,7 +202,8 @@ void ua__msrp_pump(cairn_ua_session *s)
             m->tmpl.content_type = m->ct;
             m->tmpl.success_report = "yes";
             m->tmpl.failure_report = "yes";
-            if (cairn_msrp_chunker_init(&m->ch, ua->ctx, &m->tmpl, m->data, m->len, 0) != CAIRN_OK) {
+            if (cairn_msrp_chunker_init(&m->ch, ua->ctx, &m->tmpl, m->data, m->len, 0) !=
+                CAIRN_OK) {
                 m->failed = true;
                 continue;
             }

@@ -29,8 +29,7 @@ cairn_status cairn_ua_pager_send(cairn_ua *ua, const char *to, const char *conte
     cairn__buf b;
     cairn_status st;
 
-    if (ua == NULL || to == NULL || content_type == NULL || (body == NULL && len > 0) ||
-        id == NULL)
+    if (ua == NULL || to == NULL || content_type == NULL || (body == NULL && len > 0) || id == NULL)
         return CAIRN_ERR_INVALID_ARG;
     if (len > CAIRN_UA_PAGER_MAX)
         return CAIRN_ERR_TOO_LARGE;
@@ -74,9 +73,8 @@ static int check_types(cairn_ua *ua, const char *ct, const uint8_t *body, size_t
         int code = 200;
         if (cairn_cpim_parse(ua->ctx, body, len, &p, &v) != CAIRN_OK)
             return 400;
-        if (v->content_type == NULL ||
-            !ua__type_accepted(ua->cfg.accept_wrapped_types, v->content_type,
-                               strlen(v->content_type)))
+        if (v->content_type == NULL || !ua__type_accepted(ua->cfg.accept_wrapped_types,
+                                                          v->content_type, strlen(v->content_type)))
             code = 415;
         cairn_cpim_free(p);
         return code;
@@ -108,8 +106,8 @@ void ua__pager_incoming(cairn_ua *ua, ua_flow *f, const cairn_sip_msg *req)
     }
     code = check_types(ua, ct, body, len);
     if (code != 200) {
-        (void)ua__respond(ua, f, req, code, tag, NULL, NULL, 0,
-                          code == 415 ? "Accept" : NULL, ua->cfg.accept_types);
+        (void)ua__respond(ua, f, req, code, tag, NULL, NULL, 0, code == 415 ? "Accept" : NULL,
+                          ua->cfg.accept_types);
         return;
     }
     from[0] = to[0] = '\0';

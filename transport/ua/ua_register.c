@@ -24,7 +24,8 @@ static uint32_t granted_expires(cairn_ua *ua, const cairn_sip_msg *rsp, uint32_t
         cairn_sip_str e;
         if (cairn_sip_msg_addr(rsp, "Contact", i, &a) != CAIRN_OK || a.star)
             continue;
-        if (f != NULL && (a.uri.port != f->local_port || !cairn_sip_str_eq(a.uri.host, f->local_ip)) &&
+        if (f != NULL &&
+            (a.uri.port != f->local_port || !cairn_sip_str_eq(a.uri.host, f->local_ip)) &&
             (ua->sip_lfd < 0 || a.uri.port != ua->sip_port))
             continue;
         if (cairn_sip_param_get(a.params, "expires", &e) == CAIRN_OK && e.len > 0 && e.len < 10) {
@@ -61,8 +62,8 @@ static void reg_done(cairn_ua *ua, ua_txn *t, const cairn_sip_msg *rsp, int code
     }
     if (rsp != NULL && code == 423) {
         uint32_t min;
-        if (cairn_sip_msg_uint(rsp, "Min-Expires", &min) == CAIRN_OK && min > ua->cfg.register_expires &&
-            min < 86400) {
+        if (cairn_sip_msg_uint(rsp, "Min-Expires", &min) == CAIRN_OK &&
+            min > ua->cfg.register_expires && min < 86400) {
             ua->cfg.register_expires = min;
             ua->reg_refresh_at = now;
             return;

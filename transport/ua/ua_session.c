@@ -130,8 +130,8 @@ static cairn_status build_sdp(cairn_ua_session *s, cairn__buf *b)
     o.tls = ua->cfg.tls;
     o.path = path;
     /* BIND-SESS-2 */
-    o.setup = (s->outgoing || ua->cfg.msrp_relay_ip) ? CAIRN_SDP_SETUP_ACTIVE
-                                                     : CAIRN_SDP_SETUP_PASSIVE;
+    o.setup =
+        (s->outgoing || ua->cfg.msrp_relay_ip) ? CAIRN_SDP_SETUP_ACTIVE : CAIRN_SDP_SETUP_PASSIVE;
     o.accept_types = ua->cfg.accept_types;
     o.accept_wrapped_types = ua->cfg.accept_wrapped_types;
     o.max_size = ua->cfg.max_message;
@@ -148,8 +148,9 @@ static int read_sdp(cairn_ua_session *s, const uint8_t *body, size_t len)
 
     if (cairn_sdp_parse(s->ua->ctx, NULL, body, len, &sdp) != CAIRN_OK)
         return 400;
-    if (cairn_sdp_msrp_find(sdp, &idx) == CAIRN_OK && cairn_sdp_msrp_get(sdp, idx, &m) == CAIRN_OK &&
-        m.tls == s->ua->cfg.tls && ua__copy(s->peer_path, sizeof(s->peer_path), m.path.p, m.path.len)) {
+    if (cairn_sdp_msrp_find(sdp, &idx) == CAIRN_OK &&
+        cairn_sdp_msrp_get(sdp, idx, &m) == CAIRN_OK && m.tls == s->ua->cfg.tls &&
+        ua__copy(s->peer_path, sizeof(s->peer_path), m.path.p, m.path.len)) {
         /* the peer must take at least one of our wrapper types */
         code = 415;
         for (const char *p = s->ua->cfg.accept_types; *p;) {
@@ -201,9 +202,10 @@ static void invite_done(cairn_ua *ua, ua_txn *t, const cairn_sip_msg *rsp, int c
     if (t->req != NULL && cairn_sip_msg_cseq(t->req, &num, &meth) == CAIRN_OK)
         s->cseq = num;
     if (rsp == NULL || code >= 300) {
-        ua__session_fail(s, code == 408 ? CAIRN_ERR_TIMEOUT
-                            : rsp == NULL ? CAIRN_ERR_NETWORK
-                                          : CAIRN_ERR_DECLINED,
+        ua__session_fail(s,
+                         code == 408   ? CAIRN_ERR_TIMEOUT
+                         : rsp == NULL ? CAIRN_ERR_NETWORK
+                                       : CAIRN_ERR_DECLINED,
                          code);
         return;
     }
@@ -257,8 +259,7 @@ static cairn_status send_invite(cairn_ua_session *s)
         st = ua__request(ua, f, "INVITE", s->peer, s->local_from, s->local_tag, s->peer, NULL,
                          s->call_id, s->cseq, branch, &m);
     if (st == CAIRN_OK)
-        st = cairn_sip_msg_header_add(m, "Accept-Contact",
-                                      "*;+g.oma.sip-im;explicit;require");
+        st = cairn_sip_msg_header_add(m, "Accept-Contact", "*;+g.oma.sip-im;explicit;require");
     if (st == CAIRN_OK)
         st = cairn_sip_msg_body_set(m, "application/sdp", b.data, b.len);
     if (st == CAIRN_OK)
@@ -328,8 +329,8 @@ static void answer(cairn_ua_session *s)
     cairn__buf_init(&b, ua->ctx, CAIRN_SDP_DEFAULT_MAX_BYTES);
     st = build_sdp(s, &b);
     if (st == CAIRN_OK && s->flow != NULL)
-        st = ua__respond(ua, s->flow, s->invite, 200, s->local_tag, "application/sdp", b.data, b.len,
-                         NULL, NULL);
+        st = ua__respond(ua, s->flow, s->invite, 200, s->local_tag, "application/sdp", b.data,
+                         b.len, NULL, NULL);
     else if (st == CAIRN_OK)
         st = CAIRN_ERR_NETWORK;
     cairn__buf_free(&b);
@@ -397,7 +398,8 @@ void ua__session_invite(cairn_ua *ua, ua_flow *f, const cairn_sip_msg *req)
         return;
     }
     /* UAS route set: Record-Route in order (RFC 3261 12.1.1) */
-    for (i = 0; i < cairn_sip_msg_header_count(req, "Record-Route") && s->n_routes < UA__ROUTES; i++)
+    for (i = 0; i < cairn_sip_msg_header_count(req, "Record-Route") && s->n_routes < UA__ROUTES;
+         i++)
         snprintf(s->routes[s->n_routes++], UA__URI_MAX, "%s",
                  cairn_sip_msg_header(req, "Record-Route", i));
     if (clone_msg(ua, req, &s->invite) != CAIRN_OK) {
@@ -490,12 +492,18 @@ cairn_ua_session *ua__session_by_sess_id(cairn_ua *ua, const char *id, size_t le
     return NULL;
 }
 
-const char *cairn_ua_session_peer(const cairn_ua_session *s) { return s ? s->peer : NULL; }
+const char *cairn_ua_session_peer(const cairn_ua_session *s)
+{
+    return s ? s->peer : NULL;
+}
 bool cairn_ua_session_established(const cairn_ua_session *s)
 {
     return s != NULL && s->state == UA_SESS_OPEN;
 }
-size_t cairn_ua_session_pending(const cairn_ua_session *s) { return s ? s->n_out : 0; }
+size_t cairn_ua_session_pending(const cairn_ua_session *s)
+{
+    return s ? s->n_out : 0;
+}
 
 cairn_status cairn_ua_send(cairn_ua *ua, const char *to, const char *content_type,
                            const uint8_t *body, size_t len, char *id)

@@ -31,8 +31,8 @@ static cairn_status top_branch(const cairn_sip_msg *m, char *out)
     return CAIRN_OK;
 }
 
-cairn_status ua__txn_start(cairn_ua *ua, ua_flow *f, cairn_sip_msg *req, ua_txn_cb cb,
-                           void *owner, ua_txn **out)
+cairn_status ua__txn_start(cairn_ua *ua, ua_flow *f, cairn_sip_msg *req, ua_txn_cb cb, void *owner,
+                           ua_txn **out)
 {
     ua_txn *t;
     cairn_status st;
@@ -121,9 +121,8 @@ bool ua__txn_auth_retry(cairn_ua *ua, ua_txn *t, const cairn_sip_msg *rsp)
         cairn_sip_branch_new(ua->ctx, branch) != CAIRN_OK)
         return false;
     cairn__buf_init(&b, ua->ctx, 8192);
-    st = cairn_sip_digest_authorize(ua->ctx, &ch, user, ua->cfg.password,
-                                    cairn_sip_msg_method(req), cairn_sip_msg_request_uri(req),
-                                    NULL, 1, &b);
+    st = cairn_sip_digest_authorize(ua->ctx, &ch, user, ua->cfg.password, cairn_sip_msg_method(req),
+                                    cairn_sip_msg_request_uri(req), NULL, 1, &b);
     if (st == CAIRN_OK)
         st = cairn__buf_append_u8(&b, 0);
     if (st == CAIRN_OK)

@@ -141,8 +141,7 @@ static void echo_run(cairn_tls_config *ccfg_tls, cairn_tls_config *scfg_tls)
     ccfg.max_out = 20000;
     assert_int_equal(cairn_conn_listen("127.0.0.1", 0, 8, &lfd, &port), CAIRN_OK);
     assert_true(port > 0);
-    assert_int_equal(cairn_conn_connect(ctx, &ccfg, "127.0.0.1", port, &cbs, &cl, &cl.c),
-                     CAIRN_OK);
+    assert_int_equal(cairn_conn_connect(ctx, &ccfg, "127.0.0.1", port, &cbs, &cl, &cl.c), CAIRN_OK);
     accept_one(ctx, &scfg, lfd, &sv);
     sv.echo = true;
     for (int i = 0; i < 20000 && cl.in_len < len; i++) {
@@ -155,9 +154,9 @@ static void echo_run(cairn_tls_config *ccfg_tls, cairn_tls_config *scfg_tls)
         spin(ps, 2, 20);
         if (getenv("CONN_DEBUG") && i % 100 == 0)
             fprintf(stderr, "i=%d cl=%d/%u out=%zu in=%zu sv=%d/%u out=%zu in=%zu\n", i,
-                    cairn_conn_get_state(cl.c), cairn_conn_events(cl.c), cairn_conn_out_pending(cl.c),
-                    cl.in_len, cairn_conn_get_state(sv.c), cairn_conn_events(sv.c),
-                    cairn_conn_out_pending(sv.c), sv.in_len);
+                    cairn_conn_get_state(cl.c), cairn_conn_events(cl.c),
+                    cairn_conn_out_pending(cl.c), cl.in_len, cairn_conn_get_state(sv.c),
+                    cairn_conn_events(sv.c), cairn_conn_out_pending(sv.c), sv.in_len);
     }
     assert_int_equal(cl.in_len, len);
     assert_memory_equal(cl.in, msg, len);
@@ -207,8 +206,8 @@ static void tls_setup(tlsfx *f)
     /* the mbedTLS build dates certificates by the context clock */
     g_now = (int64_t)time(NULL) * 1000;
     f->ctx = test_ctx(false);
-    assert_int_equal(cairn_tls_selfsigned(f->ctx, "localhost", 1, &f->cert, &f->cl, &f->key, &f->kl),
-                     CAIRN_OK);
+    assert_int_equal(
+        cairn_tls_selfsigned(f->ctx, "localhost", 1, &f->cert, &f->cl, &f->key, &f->kl), CAIRN_OK);
     assert_int_equal(cairn_tls_config_new(f->ctx, CAIRN_TLS_CLIENT, &f->c), CAIRN_OK);
     assert_int_equal(cairn_tls_config_new(f->ctx, CAIRN_TLS_SERVER, &f->s), CAIRN_OK);
     assert_int_equal(cairn_tls_config_add_ca_pem(f->c, f->cert, f->cl), CAIRN_OK);

@@ -50,8 +50,8 @@ static void arm(ev_conn *e)
 static void on_ready(evutil_socket_t fd, short what, void *ud)
 {
     ev_conn *e = ud;
-    unsigned rev = ((what & EV_READ) ? CAIRN_CONN_EV_READ : 0) |
-                   ((what & EV_WRITE) ? CAIRN_CONN_EV_WRITE : 0);
+    unsigned rev =
+        ((what & EV_READ) ? CAIRN_CONN_EV_READ : 0) | ((what & EV_WRITE) ? CAIRN_CONN_EV_WRITE : 0);
     (void)fd;
     (void)cairn_conn_process(e->c, rev);
     arm(e);
@@ -106,7 +106,8 @@ static void test_libevent_tls_echo(void **state)
     assert_int_equal(cairn_conn_listen("127.0.0.1", 0, 4, &lfd, &port), CAIRN_OK);
     cli.base = srv.base = base;
     srv.echo = true;
-    assert_int_equal(cairn_conn_connect(ctx, &ccfg, "127.0.0.1", port, &cbs, &cli, &cli.c), CAIRN_OK);
+    assert_int_equal(cairn_conn_connect(ctx, &ccfg, "127.0.0.1", port, &cbs, &cli, &cli.c),
+                     CAIRN_OK);
     assert_int_equal(cairn_conn_send(cli.c, msg, len), CAIRN_OK); /* queued until open */
     arm(&cli);
     for (int i = 0; i < 200 && srv.c == NULL; i++) {

@@ -99,7 +99,8 @@ static void handle(server *s, int fd)
         write_all(t, d, dl);
     } else if (strncmp(head, "GET /blob", 9) == 0 || strncmp(head, "GET /slow", 9) == 0) {
         char hdr[256];
-        snprintf(hdr, sizeof(hdr), "HTTP/1.1 200 OK\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n",
+        snprintf(hdr, sizeof(hdr),
+                 "HTTP/1.1 200 OK\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n",
                  sizeof(s->blob));
         write_all(t, hdr, strlen(hdr));
         for (size_t off = 0; off < sizeof(s->blob); off += 4096) {
@@ -160,10 +161,11 @@ static int setup(void **state)
 
     assert_int_equal(cairn_context_create(NULL, &f->ctx), CAIRN_OK);
     assert_int_equal(cairn_context_create(NULL, &f->srv.ctx), CAIRN_OK);
-    assert_int_equal(cairn_tls_selfsigned(f->ctx, "localhost", 1, &f->cert, &f->cl, &f->key, &f->kl),
-                     CAIRN_OK);
+    assert_int_equal(
+        cairn_tls_selfsigned(f->ctx, "localhost", 1, &f->cert, &f->cl, &f->key, &f->kl), CAIRN_OK);
     assert_int_equal(cairn_tls_config_new(f->srv.ctx, CAIRN_TLS_SERVER, &f->srv.cfg), CAIRN_OK);
-    assert_int_equal(cairn_tls_config_set_cert_pem(f->srv.cfg, f->cert, f->cl, f->key, f->kl), CAIRN_OK);
+    assert_int_equal(cairn_tls_config_set_cert_pem(f->srv.cfg, f->cert, f->cl, f->key, f->kl),
+                     CAIRN_OK);
     assert_int_equal(cairn_conn_listen("127.0.0.1", 0, 8, &f->srv.lfd, &f->srv.port), CAIRN_OK);
     fcntl(f->srv.lfd, F_SETFL, fcntl(f->srv.lfd, F_GETFL) & ~O_NONBLOCK);
     for (size_t i = 0; i < sizeof(f->srv.blob); i++)
@@ -281,13 +283,14 @@ static void test_limits_and_refusals(void **state)
     assert_int_equal(cairn_fthttp_upload(f->ctx, &f->cfg, url, f->srv.blob, 11, "a/b", NULL, &d),
                      CAIRN_ERR_TOO_LARGE);
     f->cfg.max_upload = 0;
-    assert_int_equal(cairn_fthttp_upload(f->ctx, &f->cfg, "http://localhost/x", f->srv.blob, 1,
-                                         "a/b", NULL, &d),
-                     CAIRN_ERR_INVALID_ARG);
+    assert_int_equal(
+        cairn_fthttp_upload(f->ctx, &f->cfg, "http://localhost/x", f->srv.blob, 1, "a/b", NULL, &d),
+        CAIRN_ERR_INVALID_ARG);
     assert_int_equal(cairn_fthttp_download(f->ctx, &f->cfg, "ftp://x/y", 0, &got, &len),
                      CAIRN_ERR_INVALID_ARG);
-    assert_int_equal(cairn_fthttp_upload(f->ctx, &f->cfg, url, f->srv.blob, 1, "a/b\r\nX: y", NULL, &d),
-                     CAIRN_ERR_INVALID_ARG);
+    assert_int_equal(
+        cairn_fthttp_upload(f->ctx, &f->cfg, url, f->srv.blob, 1, "a/b\r\nX: y", NULL, &d),
+        CAIRN_ERR_INVALID_ARG);
 
     start(f, 5);
     /* wrong pin: refused even though the CA is right */
@@ -300,7 +303,8 @@ static void test_limits_and_refusals(void **state)
     /* no Content-Length, more than max_download */
     f->cfg.max_download = 5000;
     snprintf(url, sizeof(url), "%s/nolength", f->base);
-    assert_int_equal(cairn_fthttp_download(f->ctx, &f->cfg, url, 0, &got, &len), CAIRN_ERR_TOO_LARGE);
+    assert_int_equal(cairn_fthttp_download(f->ctx, &f->cfg, url, 0, &got, &len),
+                     CAIRN_ERR_TOO_LARGE);
     f->cfg.max_download = 0;
     /* the descriptor promised more than the server sent */
     snprintf(url, sizeof(url), "%s/blob", f->base);
@@ -309,12 +313,14 @@ static void test_limits_and_refusals(void **state)
     /* cancel from the progress callback during a slow download */
     f->cfg.progress = cancel_after;
     snprintf(url, sizeof(url), "%s/slow", f->base);
-    assert_int_equal(cairn_fthttp_download(f->ctx, &f->cfg, url, 0, &got, &len), CAIRN_ERR_DECLINED);
+    assert_int_equal(cairn_fthttp_download(f->ctx, &f->cfg, url, 0, &got, &len),
+                     CAIRN_ERR_DECLINED);
     f->cfg.progress = NULL;
     /* and through the cancel flag (set before the call: no transfer) */
     cancel = 1;
     f->cfg.cancel = &cancel;
-    assert_int_equal(cairn_fthttp_download(f->ctx, &f->cfg, url, 0, &got, &len), CAIRN_ERR_DECLINED);
+    assert_int_equal(cairn_fthttp_download(f->ctx, &f->cfg, url, 0, &got, &len),
+                     CAIRN_ERR_DECLINED);
     f->cfg.cancel = NULL;
     /* a server answering garbage instead of a descriptor */
     f->srv.bad_descriptor = true;

@@ -31,15 +31,14 @@ static int setup(void **state)
 {
     fixture *f = calloc(1, sizeof(*f));
     f->ctx = cts_context();
-    assert_int_equal(cairn_tls_selfsigned(f->ctx, "localhost", 2, &f->cert, &f->cert_len, &f->key,
-                                          &f->key_len),
-                     CAIRN_OK);
+    assert_int_equal(
+        cairn_tls_selfsigned(f->ctx, "localhost", 2, &f->cert, &f->cert_len, &f->key, &f->key_len),
+        CAIRN_OK);
     assert_non_null(strstr(f->cert, "BEGIN CERTIFICATE"));
     assert_int_equal(cairn_tls_config_new(f->ctx, CAIRN_TLS_CLIENT, &f->ccfg), CAIRN_OK);
     assert_int_equal(cairn_tls_config_new(f->ctx, CAIRN_TLS_SERVER, &f->scfg), CAIRN_OK);
     assert_int_equal(
-        cairn_tls_config_set_cert_pem(f->scfg, f->cert, f->cert_len, f->key, f->key_len),
-        CAIRN_OK);
+        cairn_tls_config_set_cert_pem(f->scfg, f->cert, f->cert_len, f->key, f->key_len), CAIRN_OK);
     assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, f->fds), 0);
     nonblock(f->fds[0]);
     nonblock(f->fds[1]);

@@ -150,8 +150,9 @@ static void test_build_refuses(void **state)
     cairn_context_destroy(ctx);
 }
 
-#define HDR "From: <sip:alice@cairn.test>\r\nTo: <sip:bob@cairn.test>\r\n" \
-            "DateTime: 2024-01-02T03:04:05.000Z\r\n"
+#define HDR                                                                                        \
+    "From: <sip:alice@cairn.test>\r\nTo: <sip:bob@cairn.test>\r\n"                                 \
+    "DateTime: 2024-01-02T03:04:05.000Z\r\n"
 #define NSI "NS: imdn <urn:ietf:params:imdn>\r\nimdn.Message-ID: m1\r\n"
 #define BODY "\r\nContent-Type: application/vnd.cairn.signal\r\nContent-Length: 3\r\n\r\nabc"
 
@@ -177,8 +178,9 @@ static void test_parse_refuses(void **state)
         HDR NSI "NS: cairn <urn:cairn:params>\r\ncairn.Type: sender-key\r\ncairn.Group: g\r\n" BODY,
         HDR NSI "NS: cairn <urn:cairn:params>\r\ncairn.Type: sender-key\r\ncairn.Device: 0\r\n"
                 "cairn.Group: g\r\n" BODY,
-        HDR NSI "NS: cairn <urn:cairn:params>\r\ncairn.Type: sender-key\r\ncairn.Device: 99999999999\r\n"
-                "cairn.Group: g\r\n" BODY,
+        HDR NSI
+        "NS: cairn <urn:cairn:params>\r\ncairn.Type: sender-key\r\ncairn.Device: 99999999999\r\n"
+        "cairn.Group: g\r\n" BODY,
         /* unknown cairn header */
         HDR NSI "NS: cairn <urn:cairn:params>\r\ncairn.Type: normal\r\ncairn.Note: x\r\n" BODY,
         /* wrong inner type */
@@ -209,10 +211,9 @@ static void test_parse_refuses(void **state)
         assert_null(v);
     }
     /* any prefix bound to the cairn URI is fine */
-    assert_int_equal(parse_str(ctx,
-                               HDR NSI "NS: cx <urn:cairn:params>\r\ncx.Type: normal\r\n" BODY, &v,
-                               &p),
-                     CAIRN_OK);
+    assert_int_equal(
+        parse_str(ctx, HDR NSI "NS: cx <urn:cairn:params>\r\ncx.Type: normal\r\n" BODY, &v, &p),
+        CAIRN_OK);
     assert_int_equal(v->type, CAIRN_UA_ENV_NORMAL);
     assert_int_equal(v->len, 3);
     cairn_ua_envelope_free(p);

@@ -84,7 +84,8 @@ static void test_pager_roundtrip(void **state)
     ut_ep *eps[2] = {&f->alice, &f->bob};
     uint8_t body[1024];
     char id[CAIRN_UA_ID_SIZE];
-    size_t n = cpim(f, "application/vnd.cairn.signal", "\x01\x02\x03ciphertext", 13, body, sizeof(body));
+    size_t n =
+        cpim(f, "application/vnd.cairn.signal", "\x01\x02\x03ciphertext", 13, body, sizeof(body));
 
     assert_int_equal(cairn_ua_send(f->alice.ua, f->bob_uri, "message/cpim", body, n, id), CAIRN_OK);
     assert_true(ut_run(eps, 2, &f->alice.n_reports, 1, 10000));
@@ -112,9 +113,9 @@ static void test_pager_415(void **state)
     char id[CAIRN_UA_ID_SIZE];
     size_t n;
 
-    assert_int_equal(cairn_ua_pager_send(f->alice.ua, f->bob_uri, "text/plain",
-                                         (const uint8_t *)"hi", 2, id),
-                     CAIRN_OK);
+    assert_int_equal(
+        cairn_ua_pager_send(f->alice.ua, f->bob_uri, "text/plain", (const uint8_t *)"hi", 2, id),
+        CAIRN_OK);
     assert_true(ut_run(eps, 2, &f->alice.n_reports, 1, 10000));
     assert_int_equal(f->alice.last_report, 415);
     n = cpim(f, "text/plain", "plaintext!", 10, body, sizeof(body));
@@ -193,8 +194,9 @@ static void test_hostile_sip(void **state)
     s = socket(AF_INET, SOCK_STREAM, 0);
     assert_int_equal(connect(s, (struct sockaddr *)&ss, sizeof(struct sockaddr_in)), 0);
     {
-        const char *m = "MESSAGE sip:bob@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/TCP 1.2.3.4;branch=z9hG4bKx\r\n"
-                        "Content-Length: 99999999999\r\n\r\n";
+        const char *m =
+            "MESSAGE sip:bob@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/TCP 1.2.3.4;branch=z9hG4bKx\r\n"
+            "Content-Length: 99999999999\r\n\r\n";
         assert_int_equal(send(s, m, strlen(m), MSG_NOSIGNAL), (ssize_t)strlen(m));
     }
     ut_run(eps, 2, NULL, 0, 300);
@@ -237,7 +239,8 @@ static void reg_step(registrar *r)
     while (off < (size_t)n) {
         size_t used = 0;
         cairn_sip_msg *m = NULL, *rsp = NULL;
-        assert_int_equal(cairn_sip_reader_feed(r->rd, buf + off, (size_t)n - off, &used, &m), CAIRN_OK);
+        assert_int_equal(cairn_sip_reader_feed(r->rd, buf + off, (size_t)n - off, &used, &m),
+                         CAIRN_OK);
         off += used;
         if (m == NULL)
             continue;
@@ -249,7 +252,8 @@ static void reg_step(registrar *r)
             cairn_sip_credentials cr;
             char ha1[CAIRN_SIP_DIGEST_HEX];
             assert_int_equal(cairn_sip_credentials_parse(auth, strlen(auth), &cr), CAIRN_OK);
-            assert_int_equal(cairn_sip_digest_ha1(cr.alg, "alice", "cairn.test", "s3cret", ha1), CAIRN_OK);
+            assert_int_equal(cairn_sip_digest_ha1(cr.alg, "alice", "cairn.test", "s3cret", ha1),
+                             CAIRN_OK);
             if (cairn_sip_digest_verify(&cr, "REGISTER", "cairn.test", r->nonce, ha1) == CAIRN_OK)
                 code = 200;
             else
@@ -258,18 +262,25 @@ static void reg_step(registrar *r)
         assert_int_equal(cairn_sip_msg_new_response(r->ctx, code, NULL, &rsp), CAIRN_OK);
         const char *names[] = {"Via", "From", "To", "Call-ID", "CSeq"};
         for (size_t i = 0; i < 5; i++)
-            assert_int_equal(cairn_sip_msg_header_add(rsp, names[i], cairn_sip_msg_header(m, names[i], 0)), CAIRN_OK);
+            assert_int_equal(
+                cairn_sip_msg_header_add(rsp, names[i], cairn_sip_msg_header(m, names[i], 0)),
+                CAIRN_OK);
         if (code == 401) {
             cairn__buf b;
             cairn__buf_init(&b, r->ctx, 4096);
             snprintf(r->nonce, sizeof(r->nonce), "n%d", r->n_register);
-            assert_int_equal(cairn_sip_digest_challenge_format(&b, CAIRN_SIP_DIGEST_MD5, "cairn.test", r->nonce, NULL, false), CAIRN_OK);
+            assert_int_equal(cairn_sip_digest_challenge_format(&b, CAIRN_SIP_DIGEST_MD5,
+                                                               "cairn.test", r->nonce, NULL, false),
+                             CAIRN_OK);
             cairn__buf_append_u8(&b, 0);
-            assert_int_equal(cairn_sip_msg_header_add(rsp, "WWW-Authenticate", (const char *)b.data), CAIRN_OK);
+            assert_int_equal(
+                cairn_sip_msg_header_add(rsp, "WWW-Authenticate", (const char *)b.data), CAIRN_OK);
             cairn__buf_free(&b);
         } else if (code == 200) {
             r->n_ok++;
-            assert_int_equal(cairn_sip_msg_header_addf(rsp, "Contact", "%s;expires=60", cairn_sip_msg_header(m, "Contact", 0)), CAIRN_OK);
+            assert_int_equal(cairn_sip_msg_header_addf(rsp, "Contact", "%s;expires=60",
+                                                       cairn_sip_msg_header(m, "Contact", 0)),
+                             CAIRN_OK);
         }
         cairn__buf b;
         cairn__buf_init(&b, r->ctx, 65536);

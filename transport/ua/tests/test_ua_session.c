@@ -106,7 +106,8 @@ static void test_session_50k(void **state)
     assert_int_equal(f->bob.n_msgs, 2);
     /* Bob can send back on the same session */
     assert_non_null(f->bob.last_session);
-    assert_int_equal(cairn_ua_session_send(f->bob.last_session, "message/cpim", body, n, id), CAIRN_OK);
+    assert_int_equal(cairn_ua_session_send(f->bob.last_session, "message/cpim", body, n, id),
+                     CAIRN_OK);
     assert_true(ut_run(eps, 2, &f->bob.n_reports, 1, 20000));
     assert_int_equal(f->bob.last_report, 200);
     assert_int_equal(f->alice.n_msgs, 1);
@@ -135,7 +136,8 @@ static void test_session_415(void **state)
     /* outer type refused per chunk: 415 transaction response */
     body = malloc(30000);
     memset(body, 'z', 30000);
-    assert_int_equal(cairn_ua_send(f->alice.ua, f->bob_uri, "text/plain", body, 30000, id), CAIRN_OK);
+    assert_int_equal(cairn_ua_send(f->alice.ua, f->bob_uri, "text/plain", body, 30000, id),
+                     CAIRN_OK);
     assert_true(ut_run(eps, 2, &f->alice.n_reports, 2, 20000));
     assert_int_equal(f->alice.last_report, 415);
     free(body);

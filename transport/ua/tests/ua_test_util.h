@@ -21,7 +21,7 @@ typedef struct ut_ep {
     uint8_t *last_body;
     size_t last_len;
     cairn_ua_mode last_mode;
-    int reply_code;       /* what on_message answers (default 200) */
+    int reply_code; /* what on_message answers (default 200) */
     int n_reports;
     char last_report_id[64];
     int last_report;

@@ -98,11 +98,11 @@ typedef struct cairn_conn_callbacks {
 } cairn_conn_callbacks;
 
 typedef struct cairn_conn_config {
-    cairn_tls_config *tls;   /* NULL: plain TCP */
-    const char *server_name; /* TLS client: name to verify (and SNI) */
-    size_t max_out;          /* output queue cap, default 1 MiB */
-    size_t read_chunk;       /* bytes per read, default 16 KiB */
-    size_t max_read_per_call; /* default 256 KiB */
+    cairn_tls_config *tls;        /* NULL: plain TCP */
+    const char *server_name;      /* TLS client: name to verify (and SNI) */
+    size_t max_out;               /* output queue cap, default 1 MiB */
+    size_t read_chunk;            /* bytes per read, default 16 KiB */
+    size_t max_read_per_call;     /* default 256 KiB */
     int64_t connect_timeout_ms;   /* default 15000 */
     int64_t handshake_timeout_ms; /* default 15000 */
     int64_t close_timeout_ms;     /* default 2000 */

@@ -36,16 +36,16 @@ extern "C" {
 #endif
 
 typedef struct cairn_fthttp_config {
-    const char *ca_pem;        /* PEM bundle in memory (NULL: system store) */
+    const char *ca_pem; /* PEM bundle in memory (NULL: system store) */
     size_t ca_pem_len;
     const char *ca_file;       /* or a PEM file */
     const uint8_t (*pins)[32]; /* SHA-256 SPKI pins, n_pins of them */
     size_t n_pins;
-    bool allow_http;           /* tests only: permit http:// URLs */
-    uint64_t max_upload;       /* default 100 MiB */
-    uint64_t max_download;     /* default 100 MiB */
-    long timeout_ms;           /* whole transfer, default 300000 */
-    long connect_timeout_ms;   /* default 15000 */
+    bool allow_http;         /* tests only: permit http:// URLs */
+    uint64_t max_upload;     /* default 100 MiB */
+    uint64_t max_download;   /* default 100 MiB */
+    long timeout_ms;         /* whole transfer, default 300000 */
+    long connect_timeout_ms; /* default 15000 */
     /* Progress: bytes done and total (0 when unknown) of the current
      * direction; return non-zero to cancel. May be NULL. */
     int (*progress)(void *ud, uint64_t done, uint64_t total);
@@ -75,9 +75,9 @@ CAIRN_MUST_CHECK cairn_status cairn_fthttp_upload(const cairn_context *ctx,
  * with CAIRN_ERR_TOO_LARGE; fewer than announced with CAIRN_ERR_PROTOCOL.
  * Other errors as upload. *out is the caller's. */
 CAIRN_MUST_CHECK cairn_status cairn_fthttp_download(const cairn_context *ctx,
-                                                    const cairn_fthttp_config *cfg,
-                                                    const char *url, uint64_t expected_size,
-                                                    uint8_t **out, size_t *out_len);
+                                                    const cairn_fthttp_config *cfg, const char *url,
+                                                    uint64_t expected_size, uint8_t **out,
+                                                    size_t *out_len);
 
 /* Same, streaming into the file at path (created 0600, removed on
  * failure). Errors as download, plus CAIRN_ERR_IO. */

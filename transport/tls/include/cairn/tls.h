@@ -48,12 +48,12 @@ typedef enum cairn_tls_role { CAIRN_TLS_CLIENT = 0, CAIRN_TLS_SERVER = 1 } cairn
 
 /* What a non-blocking operation waits for. */
 typedef enum cairn_tls_want {
-    CAIRN_TLS_DONE = 0,       /* the operation completed */
-    CAIRN_TLS_WANT_READ = 1,  /* call again when the fd is readable */
-    CAIRN_TLS_WANT_WRITE = 2  /* call again when the fd is writable */
+    CAIRN_TLS_DONE = 0,      /* the operation completed */
+    CAIRN_TLS_WANT_READ = 1, /* call again when the fd is readable */
+    CAIRN_TLS_WANT_WRITE = 2 /* call again when the fd is writable */
 } cairn_tls_want;
 
-#define CAIRN_TLS_PIN_LEN 32u   /* SHA-256 */
+#define CAIRN_TLS_PIN_LEN 32u /* SHA-256 */
 #define CAIRN_TLS_MAX_PINS 8u
 
 /* The backend compiled in: "openssl" or "mbedtls" (static string). */
@@ -83,8 +83,7 @@ cairn_status cairn_tls_config_set_cert_pem(cairn_tls_config *cfg, const char *ce
                                            size_t cert_len, const char *key_pem, size_t key_len);
 
 /* Adds a SHA-256 SPKI pin (up to CAIRN_TLS_MAX_PINS: CAIRN_ERR_LIMIT). */
-cairn_status cairn_tls_config_add_pin(cairn_tls_config *cfg,
-                                      const uint8_t pin[CAIRN_TLS_PIN_LEN]);
+cairn_status cairn_tls_config_add_pin(cairn_tls_config *cfg, const uint8_t pin[CAIRN_TLS_PIN_LEN]);
 
 /* Turns chain + hostname verification off (client) or on. Turning it off
  * is refused (CAIRN_ERR_INVALID_ARG) unless at least one pin is set: the
@@ -96,8 +95,7 @@ cairn_status cairn_tls_config_set_verify(cairn_tls_config *cfg, bool verify);
  * certificate and sent as SNI. Errors: CAIRN_ERR_INVALID_ARG,
  * CAIRN_ERR_NOMEM, CAIRN_ERR_TLS. Free with cairn_tls_free (NULL no-op;
  * does not close the fd and sends nothing). */
-cairn_status cairn_tls_new(cairn_tls_config *cfg, int fd, const char *server_name,
-                           cairn_tls **out);
+cairn_status cairn_tls_new(cairn_tls_config *cfg, int fd, const char *server_name, cairn_tls **out);
 void cairn_tls_free(cairn_tls *t);
 
 /* Drives the handshake. CAIRN_OK with *want DONE when finished (pins
@@ -117,8 +115,8 @@ CAIRN_MUST_CHECK cairn_status cairn_tls_read(cairn_tls *t, uint8_t *buf, size_t 
 /* Writes up to len bytes; *n is how many were accepted (possibly 0 with
  * WANT_*). The caller must retry with the same remaining bytes (the
  * backends require it). Errors as cairn_tls_read. */
-CAIRN_MUST_CHECK cairn_status cairn_tls_write(cairn_tls *t, const uint8_t *p, size_t len,
-                                              size_t *n, cairn_tls_want *want);
+CAIRN_MUST_CHECK cairn_status cairn_tls_write(cairn_tls *t, const uint8_t *p, size_t len, size_t *n,
+                                              cairn_tls_want *want);
 
 /* Sends close_notify. CAIRN_OK with DONE or WANT_*; errors are
  * informational (the caller closes the fd anyway). */

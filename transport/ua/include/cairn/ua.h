@@ -54,12 +54,12 @@ typedef enum cairn_ua_mode { CAIRN_UA_PAGER = 1, CAIRN_UA_SESSION = 2 } cairn_ua
 /* A received payload. */
 typedef struct cairn_ua_incoming {
     cairn_ua_mode mode;
-    const char *from;         /* peer URI (From of the MESSAGE/INVITE) */
+    const char *from; /* peer URI (From of the MESSAGE/INVITE) */
     const char *to;
     const char *content_type; /* e.g. "message/cpim" */
     const uint8_t *body;
     size_t len;
-    const char *message_id;   /* MSRP Message-ID, or the SIP Call-ID */
+    const char *message_id;    /* MSRP Message-ID, or the SIP Call-ID */
     cairn_ua_session *session; /* NULL in pager mode */
 } cairn_ua_incoming;
 
@@ -82,38 +82,37 @@ typedef struct cairn_ua_callbacks {
      * the SIP/MSRP failure code (408 for a timeout, 415 for a refused
      * type, 503 for a transport failure). */
     void (*on_report)(void *ud, const char *message_id, int status);
-    void (*on_session)(void *ud, cairn_ua_session *s, cairn_ua_session_event ev,
-                       cairn_status why);
+    void (*on_session)(void *ud, cairn_ua_session *s, cairn_ua_session_event ev, cairn_status why);
 } cairn_ua_callbacks;
 
 typedef struct cairn_ua_config {
-    const char *aor;          /* "sip:alice@cairn.test" (required) */
-    const char *username;     /* digest user; NULL: the AOR's user part */
-    const char *password;     /* NULL: no credentials */
+    const char *aor;      /* "sip:alice@cairn.test" (required) */
+    const char *username; /* digest user; NULL: the AOR's user part */
+    const char *password; /* NULL: no credentials */
     /* Where out-of-dialog requests go: outbound proxy, registrar, or the
      * peer itself in direct mode. Numeric address. NULL: only receive. */
     const char *proxy_ip;
     uint16_t proxy_port;
-    const char *registrar;    /* Request-URI of REGISTER; NULL: no REGISTER */
-    uint32_t register_expires; /* default 600 */
-    bool tls;                 /* SIP and MSRP over TLS */
+    const char *registrar;        /* Request-URI of REGISTER; NULL: no REGISTER */
+    uint32_t register_expires;    /* default 600 */
+    bool tls;                     /* SIP and MSRP over TLS */
     cairn_tls_config *tls_client; /* kept, not owned; required with tls */
     cairn_tls_config *tls_server; /* kept; required with tls and listeners */
     const char *tls_server_name;  /* name checked in peers' certificates */
-    const char *local_ip;     /* for listeners, SDP and MSRP URIs; default 127.0.0.1 */
-    bool sip_listen;          /* accept SIP connections (direct mode UAS) */
-    uint16_t sip_port;        /* 0: ephemeral (see cairn_ua_sip_port) */
-    bool msrp_listen;         /* accept MSRP connections (setup passive) */
-    uint16_t msrp_port;       /* 0: ephemeral */
+    const char *local_ip;         /* for listeners, SDP and MSRP URIs; default 127.0.0.1 */
+    bool sip_listen;              /* accept SIP connections (direct mode UAS) */
+    uint16_t sip_port;            /* 0: ephemeral (see cairn_ua_sip_port) */
+    bool msrp_listen;             /* accept MSRP connections (setup passive) */
+    uint16_t msrp_port;           /* 0: ephemeral */
     /* RFC 4976 relay: when set, every MSRP session goes through it after
      * an AUTH (digest with username/password). Numeric address. */
     const char *msrp_relay_ip;
     uint16_t msrp_relay_port;
     const char *accept_types;         /* default "message/cpim" */
     const char *accept_wrapped_types; /* default: see BIND-SESS-3 */
-    size_t max_message;       /* largest payload received, default 4 MiB */
-    size_t max_out;           /* per-connection output queue, default 1 MiB */
-    uint32_t keepalive_s;     /* CRLF/empty-SEND keepalive, 0: none */
+    size_t max_message;               /* largest payload received, default 4 MiB */
+    size_t max_out;                   /* per-connection output queue, default 1 MiB */
+    uint32_t keepalive_s;             /* CRLF/empty-SEND keepalive, 0: none */
     cairn_ua_callbacks cb;
     void *ud;
 } cairn_ua_config;
@@ -124,8 +123,7 @@ void cairn_ua_config_init(cairn_ua_config *cfg);
 /* Creates the UA (copies the strings; keeps the TLS configs and ud).
  * Opens the listeners. Errors: CAIRN_ERR_INVALID_ARG (bad AOR, missing
  * TLS config), CAIRN_ERR_NETWORK (listen failed), CAIRN_ERR_NOMEM. */
-cairn_status cairn_ua_create(const cairn_context *ctx, const cairn_ua_config *cfg,
-                             cairn_ua **out);
+cairn_status cairn_ua_create(const cairn_context *ctx, const cairn_ua_config *cfg, cairn_ua **out);
 /* Closes every connection and frees; no callbacks run. NULL is a no-op. */
 void cairn_ua_destroy(cairn_ua *ua);
 

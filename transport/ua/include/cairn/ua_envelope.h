@@ -40,22 +40,22 @@ extern "C" {
 #define CAIRN_UA_ENVELOPE_ID_MAX 128u
 
 typedef enum cairn_ua_envelope_type {
-    CAIRN_UA_ENV_PREKEY = 1,       /* "prekey": X3DH-initiating message */
-    CAIRN_UA_ENV_NORMAL = 2,       /* "normal": ratchet message */
-    CAIRN_UA_ENV_SENDER_KEY = 3,   /* "sender-key": group message */
-    CAIRN_UA_ENV_DISTRIBUTION = 4  /* "distribution": sender-key distribution */
+    CAIRN_UA_ENV_PREKEY = 1,      /* "prekey": X3DH-initiating message */
+    CAIRN_UA_ENV_NORMAL = 2,      /* "normal": ratchet message */
+    CAIRN_UA_ENV_SENDER_KEY = 3,  /* "sender-key": group message */
+    CAIRN_UA_ENV_DISTRIBUTION = 4 /* "distribution": sender-key distribution */
 } cairn_ua_envelope_type;
 
 typedef struct cairn_ua_envelope {
-    const char *from;          /* sender URI, e.g. "sip:alice@example.org" */
-    const char *to;            /* recipient (or group conference) URI */
-    int64_t datetime_ms;       /* ms since the epoch, written as RFC 3339 UTC */
-    const char *message_id;    /* imdn.Message-ID: 1..128 token characters */
-    const char *disposition;   /* imdn.Disposition-Notification; written only
-                                  with plaintext_imdn, NULL otherwise */
+    const char *from;        /* sender URI, e.g. "sip:alice@example.org" */
+    const char *to;          /* recipient (or group conference) URI */
+    int64_t datetime_ms;     /* ms since the epoch, written as RFC 3339 UTC */
+    const char *message_id;  /* imdn.Message-ID: 1..128 token characters */
+    const char *disposition; /* imdn.Disposition-Notification; written only
+                                with plaintext_imdn, NULL otherwise */
     cairn_ua_envelope_type type;
-    uint32_t device;           /* sender device id; required for group types */
-    const char *group;         /* group id; required for group types */
+    uint32_t device;   /* sender device id; required for group types */
+    const char *group; /* group id; required for group types */
     const uint8_t *ciphertext;
     size_t len;
 } cairn_ua_envelope;
