@@ -177,8 +177,8 @@ static void throughput(int npairs, int per)
     p.done_sending = 1;
     pthread_join(th, NULL);
     t1 = now_ns();
-    printf("e2e throughput, %3d pair(s) x %d msgs: %.0f messages/s (%.2f s, receipts on)\n",
-           npairs, per, (double)npairs * per / ((t1 - t0) / 1e9), (t1 - t0) / 1e9);
+    printf("e2e throughput, %3d pair(s) x %d msgs: %.0f messages/s (%.2f s, receipts on)\n", npairs,
+           per, (double)npairs * per / ((t1 - t0) / 1e9), (t1 - t0) / 1e9);
     for (int i = 0; i < npairs; i++) {
         cairn_engine_close(tx[i]);
         cairn_engine_close(p.rx_eng[i]);
@@ -193,7 +193,8 @@ int main(int argc, char **argv)
     int nlat = argc > 1 ? atoi(argv[1]) : 300;
     int per = argc > 2 ? atoi(argv[2]) : 20;
     char cmd[400];
-    snprintf(root, sizeof(root), "%s/cairn-bench-e2e-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+    snprintf(root, sizeof(root), "%s/cairn-bench-e2e-XXXXXX",
+             getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
     if (mkdtemp(root) == NULL || cairn_context_create(NULL, &ctx) != CAIRN_OK)
         return 1;
     latency(nlat);

@@ -143,7 +143,8 @@ static void group_with_removal(void **state)
 {
     char gid[64], cmdgid[80];
     (void)state;
-    assert_int_equal(run("alice", "--json groups create Team bob@example.org carol@example.org"), 0);
+    assert_int_equal(run("alice", "--json groups create Team bob@example.org carol@example.org"),
+                     0);
     assert_non_null(jstr("group", gid, sizeof(gid)));
     assert_int_equal(run("bob", "--json sync"), 0);
     assert_non_null(strstr(out, "\"event\":\"group\""));
@@ -256,10 +257,10 @@ static void exit_codes(void **state)
     assert_int_equal(run("nobody", "whoami"), 3);
     assert_int_equal(run("alice", "frobnicate"), 2);
     assert_int_equal(run("alice", "send"), 2);
-    for (const char *const *c = (const char *const[]){"init", "register", "whoami", "contacts",
-                                                       "send", "sync", "read", "history", "chat",
-                                                       "groups", "files", "devices", "verify",
-                                                       "kt", NULL};
+    for (const char *const *c =
+             (const char *const[]){"init", "register", "whoami", "contacts", "send", "sync", "read",
+                                   "history", "chat", "groups", "files", "devices", "verify", "kt",
+                                   NULL};
          *c; c++) {
         assert_int_equal(run("alice", "%s --help 2>&1", *c), 2);
         assert_non_null(strstr(out, "usage: cairn"));
@@ -302,10 +303,14 @@ static void chat_tui(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(accounts_and_exchange), cmocka_unit_test(offline_delivery),
-        cmocka_unit_test(group_with_removal),    cmocka_unit_test(encrypted_file),
-        cmocka_unit_test(second_device),         cmocka_unit_test(safety_numbers_and_kt),
-        cmocka_unit_test(exit_codes),            cmocka_unit_test(chat_tui),
+        cmocka_unit_test(accounts_and_exchange),
+        cmocka_unit_test(offline_delivery),
+        cmocka_unit_test(group_with_removal),
+        cmocka_unit_test(encrypted_file),
+        cmocka_unit_test(second_device),
+        cmocka_unit_test(safety_numbers_and_kt),
+        cmocka_unit_test(exit_codes),
+        cmocka_unit_test(chat_tui),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

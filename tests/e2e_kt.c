@@ -217,17 +217,16 @@ static void forked_view(void **state)
      * entries than alice has seen: only consistency can tell */
     {
         uint8_t key[CAIRN_PUBLIC_KEY_BYTES];
-        assert_int_equal(cairn_account_identity(cairn_engine_account(A.eng), NULL, 0, NULL, key,
-                                                NULL),
-                         CAIRN_OK);
-        assert_int_equal(kth_publish(ctx, kt_fork.url, KTH_TOKEN, A.uri, key, sizeof(key), NULL,
-                                     NULL),
-                         200);
+        assert_int_equal(
+            cairn_account_identity(cairn_engine_account(A.eng), NULL, 0, NULL, key, NULL),
+            CAIRN_OK);
+        assert_int_equal(
+            kth_publish(ctx, kt_fork.url, KTH_TOKEN, A.uri, key, sizeof(key), NULL, NULL), 200);
     }
     for (int i = 0; i < 16; i++)
         assert_int_equal(kth_publish(ctx, kt_fork.url, KTH_TOKEN, B.uri,
-                                     (const uint8_t *)"forged-bob-key-0123456789abcdef01", 33,
-                                     NULL, NULL),
+                                     (const uint8_t *)"forged-bob-key-0123456789abcdef01", 33, NULL,
+                                     NULL),
                          200);
     /* alice's store, reopened against the forked directory */
     cairn_engine_close(A.eng);
@@ -251,8 +250,7 @@ static void legitimate_change(void **state)
     (void)state;
     cairn_engine_close(B.eng);
     snprintf(cmd, sizeof(cmd),
-             "rm -rf %s/relay/users/$(printf '%%s' '%s' | od -An -tx1 | tr -d ' \\n')", dir,
-             B.uri);
+             "rm -rf %s/relay/users/$(printf '%%s' '%s' | od -An -tx1 | tr -d ' \\n')", dir, B.uri);
     assert_int_equal(system(cmd), 0);
     memset(&B, 0, sizeof(B));
     open_party(&B, "bob", "bob-new", kt.url);
@@ -317,9 +315,8 @@ static void fork_caught_by_gossip(void **state)
     aargs[n++] = "--interval-ms";
     aargs[n++] = "100";
     aargs[n] = NULL;
-    assert_int_equal(kth_spawn(&aud, kth_bin("transparency/auditor/cairn-audit"), adir, "audit",
-                               aargs),
-                     0);
+    assert_int_equal(
+        kth_spawn(&aud, kth_bin("transparency/auditor/cairn-audit"), adir, "audit", aargs), 0);
     for (int i = 0; i < 200 && audited_size(aud.url) < honest; i++)
         usleep(50000);
     assert_true(audited_size(aud.url) >= honest);
@@ -339,12 +336,11 @@ static void fork_caught_by_gossip(void **state)
     assert_int_equal(cairn_engine_create_account(D.eng, D.uri), CAIRN_OK);
     {
         uint8_t key[CAIRN_PUBLIC_KEY_BYTES];
-        assert_int_equal(cairn_account_identity(cairn_engine_account(D.eng), NULL, 0, NULL, key,
-                                                NULL),
-                         CAIRN_OK);
-        assert_int_equal(kth_publish(ctx, fork2.url, KTH_TOKEN, D.uri, key, sizeof(key), NULL,
-                                     NULL),
-                         200);
+        assert_int_equal(
+            cairn_account_identity(cairn_engine_account(D.eng), NULL, 0, NULL, key, NULL),
+            CAIRN_OK);
+        assert_int_equal(
+            kth_publish(ctx, fork2.url, KTH_TOKEN, D.uri, key, sizeof(key), NULL, NULL), 200);
     }
     assert_true(kth_tree_size(ctx, fork2.url) < honest);
     D.nev = 0;
@@ -363,8 +359,8 @@ static void own_label_hijacked(void **state)
 {
     (void)state;
     assert_int_equal(kth_publish(ctx, kt.url, KTH_TOKEN, A.uri,
-                                 (const uint8_t *)"\x05mallory-key-for-alice-0123456789a", 33,
-                                 NULL, NULL),
+                                 (const uint8_t *)"\x05mallory-key-for-alice-0123456789a", 33, NULL,
+                                 NULL),
                      200);
     A.nev = 0;
     assert_int_equal(cairn_engine_kt_check_self(A.eng), CAIRN_ERR_PROOF);
@@ -374,8 +370,8 @@ static void own_label_hijacked(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(verified_exchange), cmocka_unit_test(relay_swaps_key),
-        cmocka_unit_test(forked_view),       cmocka_unit_test(legitimate_change),
+        cmocka_unit_test(verified_exchange),  cmocka_unit_test(relay_swaps_key),
+        cmocka_unit_test(forked_view),        cmocka_unit_test(legitimate_change),
         cmocka_unit_test(own_label_hijacked), cmocka_unit_test(fork_caught_by_gossip),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -206,8 +206,8 @@ static void on_event(cli *c, const cairn_event *ev)
     case CAIRN_EVENT_READ:
         t = sent_text(ch, ev->msg_id);
         say(ch, "\033[2m  %s %s%s%s\033[0m\n",
-            ev->type == CAIRN_EVENT_READ ? "\u2713\u2713 read" : "\u2713 delivered",
-            t ? "\"" : "", t ? t : "", t ? "\"" : "");
+            ev->type == CAIRN_EVENT_READ ? "\u2713\u2713 read" : "\u2713 delivered", t ? "\"" : "",
+            t ? t : "", t ? "\"" : "");
         break;
     case CAIRN_EVENT_TYPING:
         snprintf(ch->typing_peer, sizeof(ch->typing_peer), "%s", ev->peer);
@@ -400,8 +400,7 @@ static void setup_suggestions(chat *ch)
     }
     /* SR-2: opted in globally and for this conversation by --suggest */
     cairn_smartreply_set_enabled(ch->sr, 1);
-    (void)cairn_smartreply_set_conversation(ch->sr, (const uint8_t *)ch->conv, strlen(ch->conv),
-                                            1);
+    (void)cairn_smartreply_set_conversation(ch->sr, (const uint8_t *)ch->conv, strlen(ch->conv), 1);
 }
 
 static void load_recent(void *ud, const cairn_history_item *it)
@@ -410,7 +409,10 @@ static void load_recent(void *ud, const cairn_history_item *it)
     if (ch->tty) {
         printf("\033[2m%s: ", it->outgoing ? "you" : it->sender);
         put_safe(it->text, it->text_len);
-        printf("%s\033[0m\n", it->outgoing ? (it->status == 2 ? "  \u2713\u2713" : it->status == 1 ? "  \u2713" : "") : "");
+        printf("%s\033[0m\n", it->outgoing ? (it->status == 2   ? "  \u2713\u2713"
+                                              : it->status == 1 ? "  \u2713"
+                                                                : "")
+                                           : "");
     }
     if (it->kind == 1)
         remember(ch, it->text, it->text_len, it->outgoing);

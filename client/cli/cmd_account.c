@@ -119,7 +119,9 @@ static void contact_cb(void *ud, const char *uri, int verified, int kt)
     if (c->json)
         json_array_append_new((json_t *)c->ud,
                               json_pack("{s:s, s:b, s:s}", "uri", uri, "verified", verified, "kt",
-                                        kt == 1 ? "verified" : kt == 2 ? "alert" : "unchecked"));
+                                        kt == 1   ? "verified"
+                                        : kt == 2 ? "alert"
+                                                  : "unchecked"));
     else
         printf("%-40s %s  kt: %s\n", uri, verified ? "verified  " : "unverified",
                kts[kt >= 0 && kt <= 2 ? kt : 0]);
@@ -205,8 +207,8 @@ int cmd_devices(cli *c, int argc, char **argv)
         {
             char uri[CAIRN_URI_MAX + 1];
             uint32_t dev = 0;
-            (void)cairn_account_identity(cairn_engine_account(c->eng), uri, sizeof(uri), &dev,
-                                         NULL, NULL);
+            (void)cairn_account_identity(cairn_engine_account(c->eng), uri, sizeof(uri), &dev, NULL,
+                                         NULL);
             if (c->json)
                 cli_json_out(json_pack("{s:s, s:i}", "linked", uri, "device", (int)dev));
             else

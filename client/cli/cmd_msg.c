@@ -109,16 +109,19 @@ static void hist_cb(void *ud, const cairn_history_item *it)
     static const char *marks[] = {"sent", "delivered", "read"};
     if (c->json) {
         json_array_append_new((json_t *)c->ud,
-                              json_pack("{s:s, s:s, s:b, s:s, s:s%, s:I, s:s}", "msg_id", it->msg_id,
-                                        "sender", it->sender, "outgoing", it->outgoing, "kind",
-                                        it->kind == 4 ? "file" : "text", "text", it->text,
-                                        it->text_len, "sent_ms", (json_int_t)it->sent_ms,
-                                        "status",
+                              json_pack("{s:s, s:s, s:b, s:s, s:s%, s:I, s:s}", "msg_id",
+                                        it->msg_id, "sender", it->sender, "outgoing", it->outgoing,
+                                        "kind", it->kind == 4 ? "file" : "text", "text", it->text,
+                                        it->text_len, "sent_ms", (json_int_t)it->sent_ms, "status",
                                         it->outgoing ? marks[it->status > 2 ? 2 : it->status]
                                                      : (it->status >= 2 ? "read" : "unread")));
         return;
     }
-    printf("%s %-28s %s%.*s%s\n", it->outgoing ? (it->status == 2 ? "\u2713\u2713" : it->status == 1 ? "\u2713 " : "  ") : "  ",
+    printf("%s %-28s %s%.*s%s\n",
+           it->outgoing ? (it->status == 2   ? "\u2713\u2713"
+                           : it->status == 1 ? "\u2713 "
+                                             : "  ")
+                        : "  ",
            it->outgoing ? "you" : it->sender, it->kind == 4 ? "[file] " : "", (int)it->text_len,
            it->text, "");
 }
@@ -159,8 +162,8 @@ static void group_cb(void *ud, const char *gid, const char *name, const char *ad
 {
     cli *c = ud;
     if (c->json)
-        json_array_append_new((json_t *)c->ud,
-                              json_pack("{s:s, s:s, s:s}", "id", gid, "name", name, "admin", admin));
+        json_array_append_new(
+            (json_t *)c->ud, json_pack("{s:s, s:s, s:s}", "id", gid, "name", name, "admin", admin));
     else
         printf("%s  %-20s admin %s\n", gid, name, admin);
 }
@@ -206,8 +209,8 @@ int cmd_groups(cli *c, int argc, char **argv)
         if (rc != CAIRN_OK)
             return cli_fail(c, rc, argv[0]);
         if (c->json)
-            cli_json_out(json_pack("{s:s, s:s, s:s}", "group", argv[1], argv[0], uri, "status",
-                                   "ok"));
+            cli_json_out(
+                json_pack("{s:s, s:s, s:s}", "group", argv[1], argv[0], uri, "status", "ok"));
         else
             printf("%s %s: %s (keys rotated)\n", argv[0][0] == 'a' ? "added" : "removed", uri,
                    argv[1]);

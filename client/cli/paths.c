@@ -41,7 +41,8 @@ static int mkdir_p(const char *path)
 static int profile_ok(const char *p)
 {
     size_t n = strlen(p);
-    return n > 0 && n < 64 && strspn(p, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") == n &&
+    return n > 0 && n < 64 &&
+           strspn(p, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") == n &&
            p[0] != '.';
 }
 

@@ -88,15 +88,24 @@ const char *cli_conv(const char *arg, char *buf, size_t cap)
 static const char *type_name(cairn_event_type t)
 {
     switch (t) {
-    case CAIRN_EVENT_MESSAGE: return "message";
-    case CAIRN_EVENT_FILE: return "file";
-    case CAIRN_EVENT_DELIVERED: return "delivered";
-    case CAIRN_EVENT_READ: return "read";
-    case CAIRN_EVENT_TYPING: return "typing";
-    case CAIRN_EVENT_IDENTITY_CHANGED: return "identity-changed";
-    case CAIRN_EVENT_KT_ALERT: return "kt-alert";
-    case CAIRN_EVENT_DEVICE_LINKED: return "device-linked";
-    case CAIRN_EVENT_GROUP: return "group";
+    case CAIRN_EVENT_MESSAGE:
+        return "message";
+    case CAIRN_EVENT_FILE:
+        return "file";
+    case CAIRN_EVENT_DELIVERED:
+        return "delivered";
+    case CAIRN_EVENT_READ:
+        return "read";
+    case CAIRN_EVENT_TYPING:
+        return "typing";
+    case CAIRN_EVENT_IDENTITY_CHANGED:
+        return "identity-changed";
+    case CAIRN_EVENT_KT_ALERT:
+        return "kt-alert";
+    case CAIRN_EVENT_DEVICE_LINKED:
+        return "device-linked";
+    case CAIRN_EVENT_GROUP:
+        return "group";
     }
     return "unknown";
 }

@@ -55,10 +55,9 @@ cairn_status engine__link_offer_new(const cairn_context *ctx, engine_link_offer 
  * with cairn__free). CAIRN_ERR_AUTH when the offer's MAC is wrong,
  * CAIRN_ERR_DECODE when malformed. */
 CAIRN_MUST_CHECK cairn_status engine__link_seal(const cairn_context *ctx,
-                                                const engine_link_secret *s,
-                                                const uint8_t *offer, size_t offer_len,
-                                                const uint8_t *payload, size_t payload_len,
-                                                uint8_t **env, size_t *env_len);
+                                                const engine_link_secret *s, const uint8_t *offer,
+                                                size_t offer_len, const uint8_t *payload,
+                                                size_t payload_len, uint8_t **env, size_t *env_len);
 /* New device: opens the provisioning envelope. *payload allocated (free
  * with cairn__free_secret). CAIRN_ERR_INVALID_MESSAGE on any failure to
  * authenticate, CAIRN_ERR_DECODE when malformed. */
@@ -85,7 +84,7 @@ cairn_status engine__file_encrypt(const cairn_context *ctx, const uint8_t *pt, s
  * digest, tag, truncation or size mismatch. */
 CAIRN_MUST_CHECK cairn_status engine__file_decrypt(const cairn_context *ctx, const uint8_t key[32],
                                                    const uint8_t digest[32], uint64_t size,
-                                                   const uint8_t *ct, size_t ct_len,
-                                                   uint8_t **pt, size_t *pt_len);
+                                                   const uint8_t *ct, size_t ct_len, uint8_t **pt,
+                                                   size_t *pt_len);
 
 #endif

@@ -344,7 +344,7 @@ static cairn_status join(cairn_engine *e, const char *gid, const engine_envelope
                          const engine_payload *p, const char *name)
 {
     cairn_address *others;
-    char (*uris)[CAIRN_URI_MAX + 1];
+    char(*uris)[CAIRN_URI_MAX + 1];
     size_t n = 0, off = 0;
     int me = 0;
     cairn_address a;
@@ -374,8 +374,8 @@ static cairn_status join(cairn_engine *e, const char *gid, const engine_envelope
     } else {
         int sender_listed = 0;
         for (size_t i = 0; i < n; i++)
-            sender_listed |= strcmp(others[i].uri, env->from_uri) == 0 &&
-                             others[i].device == env->from_device;
+            sender_listed |=
+                strcmp(others[i].uri, env->from_uri) == 0 && others[i].device == env->from_device;
         if (!sender_listed)
             rc = CAIRN_ERR_PROTOCOL;
     }
@@ -437,7 +437,7 @@ cairn_status egroup__handle(cairn_engine *e, const engine_envelope *env, const e
     switch (p->group_op) {
     case ENGINE_GROUP_OP_ADD: {
         cairn_address *newd = cairn__calloc(e->ctx, p->n_members + 1, sizeof(*newd));
-        char (*uris)[CAIRN_URI_MAX + 1] = cairn__calloc(e->ctx, p->n_members + 1, sizeof(*uris));
+        char(*uris)[CAIRN_URI_MAX + 1] = cairn__calloc(e->ctx, p->n_members + 1, sizeof(*uris));
         size_t nn = 0, off = 0;
         cairn_address a;
         char buf[CAIRN_URI_MAX + 1];

@@ -197,8 +197,8 @@ cairn_status cairn_engine_link_finish(cairn_engine *e, int timeout_ms)
         h.has_sent_ms = 1;
         h.sent_ms = (uint64_t)engine__now(e);
         if (e->device_name[0])
-            h.device_name = (engine_pl_str){(const uint8_t *)e->device_name,
-                                            strlen(e->device_name)};
+            h.device_name =
+                (engine_pl_str){(const uint8_t *)e->device_name, strlen(e->device_name)};
         rc = engine__payload_encode(e->ctx, &h, &hl, &hlen);
         if (rc == CAIRN_OK) /* ENG-LINK-6 */
             rc = engine__fanout(e, e->uri, NULL, 0, hl, hlen);

@@ -97,8 +97,8 @@ static cairn_status secret_get(cairn_engine *e, char out[ENGINE_SECRET_LEN + 1])
 
 static cairn_status load_identity(cairn_engine *e)
 {
-    cairn_status rc = cairn_account_identity(e->acct, e->uri, sizeof(e->uri), &e->device,
-                                             e->identity, NULL);
+    cairn_status rc =
+        cairn_account_identity(e->acct, e->uri, sizeof(e->uri), &e->device, e->identity, NULL);
     e->have_identity = rc == CAIRN_OK;
     return rc == CAIRN_ERR_NOT_FOUND ? CAIRN_OK : rc;
 }
@@ -164,10 +164,10 @@ cairn_status cairn_engine_open(cairn_context *ctx, const char *path,
             n = sizeof(e->device_name) - 1;
         memcpy(e->device_name, cfg->device_name, n);
     }
-#define COPY_CFG(field, src)                                                   \
-    do {                                                                       \
-        if ((src) && strlen(src) < sizeof(e->field))                           \
-            memcpy(e->field, (src), strlen(src) + 1);                          \
+#define COPY_CFG(field, src)                                                                       \
+    do {                                                                                           \
+        if ((src) && strlen(src) < sizeof(e->field))                                               \
+            memcpy(e->field, (src), strlen(src) + 1);                                              \
     } while (0)
     COPY_CFG(kt_url, cfg->kt_url);
     COPY_CFG(kt_sig, cfg->kt_sig_key);
@@ -507,8 +507,8 @@ cairn_status cairn_engine_contacts(cairn_engine *e, cairn_contact_fn fn, void *u
     return rc;
 }
 
-cairn_status cairn_engine_devices(cairn_engine *e, const char *uri, uint32_t *devices,
-                                  size_t cap, size_t *count)
+cairn_status cairn_engine_devices(cairn_engine *e, const char *uri, uint32_t *devices, size_t cap,
+                                  size_t *count)
 {
     cairn_status rc;
     if (e == NULL || count == NULL || (devices == NULL && cap > 0))

@@ -86,8 +86,8 @@ cairn_status estore__msg_status(cairn_engine *e, const char *msg_id, int outgoin
                                 int *changed);
 cairn_status estore__msg_payload(cairn_engine *e, const char *conv, const char *msg_id,
                                  uint8_t **payload, size_t *len, char *sender, size_t sender_cap);
-cairn_status estore__history(cairn_engine *e, const char *conv, size_t limit,
-                             cairn_history_fn fn, void *ud);
+cairn_status estore__history(cairn_engine *e, const char *conv, size_t limit, cairn_history_fn fn,
+                             void *ud);
 cairn_status estore__device_add(cairn_engine *e, const char *uri, uint32_t dev, int *added);
 cairn_status estore__devices(cairn_engine *e, const char *uri, uint32_t *out, size_t cap,
                              size_t *n);
@@ -113,12 +113,12 @@ cairn_status estore__held_replay(cairn_engine *e, const char *key, estore_held_f
 void engine__new_id(cairn_engine *e, uint8_t id[ENGINE_PL_ID_BYTES], char hex[CAIRN_MSG_ID_HEX]);
 int64_t engine__now(cairn_engine *e);
 /* Makes sure a session with each device of uri exists (bundle + KT). */
-cairn_status engine__ensure_sessions(cairn_engine *e, const char *uri, uint32_t *devs,
-                                     size_t cap, size_t *n);
+cairn_status engine__ensure_sessions(cairn_engine *e, const char *uri, uint32_t *devs, size_t cap,
+                                     size_t *n);
 /* Encrypts payload for one device and sends it (1:1 / distribution when
  * group is non-NULL with a raw ciphertext). */
-cairn_status engine__send_payload_to(cairn_engine *e, const cairn_address *to,
-                                     const uint8_t *pl, size_t len);
+cairn_status engine__send_payload_to(cairn_engine *e, const cairn_address *to, const uint8_t *pl,
+                                     size_t len);
 cairn_status engine__send_ct(cairn_engine *e, const cairn_address *to, uint8_t type,
                              const char *group, const uint8_t *ct, size_t len);
 /* Fan-out of a payload to every device of uri, and self_pl (may be NULL:
@@ -128,7 +128,7 @@ cairn_status engine__fanout(cairn_engine *e, const char *uri, const uint8_t *pl,
 cairn_status engine__send_receipt(cairn_engine *e, const char *to, int type,
                                   const uint8_t ids[][ENGINE_PL_ID_BYTES], size_t n);
 cairn_status engine__bundle_identity(const char *json, size_t len,
-                                    uint8_t key[CAIRN_PUBLIC_KEY_BYTES]);
+                                     uint8_t key[CAIRN_PUBLIC_KEY_BYTES]);
 /* Raises IDENTITY_CHANGED (with the directory's opinion) and remembers
  * the key for cairn_engine_identity_accept. */
 void engine__identity_event(cairn_engine *e, const char *uri,
@@ -139,10 +139,8 @@ cairn_status engine__send_outbox(cairn_engine *e, const char *gid, cairn_outbox 
 cairn_status engine__handle_envelope(cairn_engine *e, engine_envelope *env);
 
 /* egroup.c */
-cairn_status egroup__handle(cairn_engine *e, const engine_envelope *env,
-                            const engine_payload *p);
-cairn_status egroup__send_payload(cairn_engine *e, const char *gid, const uint8_t *pl,
-                                  size_t len);
+cairn_status egroup__handle(cairn_engine *e, const engine_envelope *env, const engine_payload *p);
+cairn_status egroup__send_payload(cairn_engine *e, const char *gid, const uint8_t *pl, size_t len);
 
 /* elink.c */
 cairn_status elink__import_identity(cairn_engine *e, const char *uri, uint32_t device,
@@ -152,7 +150,7 @@ cairn_status elink__import_identity(cairn_engine *e, const char *uri, uint32_t d
 /* kt.c: the directory check before trusting a key (ENG-KT-1..3, 7).
  * CAIRN_OK when the directory shows `key` for uri (or no directory is
  * configured and require_kt is 0: *state says which). */
-cairn_status ekt__check(cairn_engine *e, const char *uri,
-                        const uint8_t key[CAIRN_PUBLIC_KEY_BYTES], int *state);
+cairn_status ekt__check(cairn_engine *e, const char *uri, const uint8_t key[CAIRN_PUBLIC_KEY_BYTES],
+                        int *state);
 
 #endif

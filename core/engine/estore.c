@@ -223,8 +223,8 @@ cairn_status estore__msg_payload(cairn_engine *e, const char *conv, const char *
     return rc;
 }
 
-cairn_status estore__history(cairn_engine *e, const char *conv, size_t limit,
-                             cairn_history_fn fn, void *ud)
+cairn_status estore__history(cairn_engine *e, const char *conv, size_t limit, cairn_history_fn fn,
+                             void *ud)
 {
     sqlite3_stmt *st;
     cairn_status rc = CAIRN_OK;
@@ -306,8 +306,7 @@ cairn_status estore__device_forget(cairn_engine *e, const char *uri, uint32_t de
     return rc;
 }
 
-cairn_status estore__devices(cairn_engine *e, const char *uri, uint32_t *out, size_t cap,
-                             size_t *n)
+cairn_status estore__devices(cairn_engine *e, const char *uri, uint32_t *out, size_t cap, size_t *n)
 {
     sqlite3_stmt *st;
     size_t k = 0;

@@ -25,8 +25,7 @@ uint64_t engine__file_ciphertext_size(uint64_t n)
 }
 
 cairn_status engine__file_encrypt(const cairn_context *ctx, const uint8_t *pt, size_t len,
-                                  uint8_t key[32], uint8_t digest[32], uint8_t **ct,
-                                  size_t *ct_len)
+                                  uint8_t key[32], uint8_t digest[32], uint8_t **ct, size_t *ct_len)
 {
     crypto_secretstream_xchacha20poly1305_state st;
     uint8_t k[32];
@@ -87,8 +86,8 @@ cairn_status engine__file_decrypt(const cairn_context *ctx, const uint8_t key[32
     if (crypto_secretstream_xchacha20poly1305_init_pull(&st, ct, key) != 0)
         goto bad;
     while (!final) {
-        size_t c = ct_len - off > ENGINE_FILE_CHUNK + ABYTES ? ENGINE_FILE_CHUNK + ABYTES
-                                                               : ct_len - off;
+        size_t c =
+            ct_len - off > ENGINE_FILE_CHUNK + ABYTES ? ENGINE_FILE_CHUNK + ABYTES : ct_len - off;
         unsigned long long got = 0;
         uint8_t tag = 0;
         if (c < ABYTES || o + (c - ABYTES) > size)

@@ -99,8 +99,8 @@ static cairn_status load_config(cairn_engine *e, cairn_kt_config *cfg)
     if (e->require_auditor) {
         if (cfg->mode != CAIRN_KT_MODE_THIRD_PARTY_AUDITING)
             return engine__fail(e, CAIRN_ERR_PROOF, "directory is not in auditing mode");
-        if (e->auditor_key[0] && (!hex32(e->auditor_key, k) ||
-                                  cairn__memeq_ct(k, cfg->auditor_public_key, 32) != 0))
+        if (e->auditor_key[0] &&
+            (!hex32(e->auditor_key, k) || cairn__memeq_ct(k, cfg->auditor_public_key, 32) != 0))
             return engine__fail(e, CAIRN_ERR_PROOF, "directory names another auditor");
     }
     return CAIRN_OK;
@@ -151,8 +151,8 @@ static cairn_status save_view(cairn_engine *e, cairn_ktv *v)
     return rc;
 }
 
-cairn_status ekt__check(cairn_engine *e, const char *uri,
-                        const uint8_t key[CAIRN_PUBLIC_KEY_BYTES], int *state)
+cairn_status ekt__check(cairn_engine *e, const char *uri, const uint8_t key[CAIRN_PUBLIC_KEY_BYTES],
+                        int *state)
 {
     cairn_ktv *v = NULL;
     uint8_t *resp = NULL;
@@ -216,8 +216,8 @@ cairn_status ekt__check(cairn_engine *e, const char *uri,
             snprintf(detail, sizeof(detail),
                      "the directory shows a key for this account that it did not publish");
         else
-            snprintf(detail, sizeof(detail),
-                     "the relay's key for %s differs from the directory's", uri);
+            snprintf(detail, sizeof(detail), "the relay's key for %s differs from the directory's",
+                     uri);
         alert(e, uri, detail);
         rc = engine__fail(e, CAIRN_ERR_PROOF, "key transparency contradicts the relay");
     } else {

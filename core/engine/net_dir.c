@@ -88,8 +88,8 @@ static void unlock_root(int fd)
     }
 }
 
-static cairn_status read_all(const cairn_context *ctx, const char *path, size_t max,
-                             uint8_t **out, size_t *len)
+static cairn_status read_all(const cairn_context *ctx, const char *path, size_t max, uint8_t **out,
+                             size_t *len)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     struct stat st;
@@ -522,9 +522,9 @@ static cairn_status d_send(engine_net *n, const engine_envelope *env)
         return CAIRN_ERR_NOMEM;
     cairn__base64_encode(b64, env->data, env->len);
     clock_gettime(CLOCK_REALTIME, &ts);
-    j = json_pack("{s:s, s:i, s:s, s:i, s:i, s:s, s:I, s:s}", "from", env->from_uri,
-                  "from_device", (int)env->from_device, "to", env->to_uri, "to_device",
-                  (int)env->to_device, "type", (int)env->type, "group", env->group_id, "ts",
+    j = json_pack("{s:s, s:i, s:s, s:i, s:i, s:s, s:I, s:s}", "from", env->from_uri, "from_device",
+                  (int)env->from_device, "to", env->to_uri, "to_device", (int)env->to_device,
+                  "type", (int)env->type, "group", env->group_id, "ts",
                   (json_int_t)(ts.tv_sec * 1000LL + ts.tv_nsec / 1000000), "data", b64);
     cairn__free(n->ctx, b64);
     if (j == NULL)
@@ -763,9 +763,9 @@ static void d_destroy(engine_net *n)
 }
 
 static const engine_net_ops DIR_OPS = {
-    d_register, d_login, d_upload_keys, d_prekey_count, d_fetch_bundle, d_devices, d_send,
-    d_fetch, d_ack, d_file_put, d_file_get, d_mailbox_put, d_mailbox_take, d_fd,
-    d_drain, d_destroy,
+    d_register,     d_login, d_upload_keys, d_prekey_count, d_fetch_bundle, d_devices,
+    d_send,         d_fetch, d_ack,         d_file_put,     d_file_get,     d_mailbox_put,
+    d_mailbox_take, d_fd,    d_drain,       d_destroy,
 };
 
 cairn_status engine__net_dir_open(const cairn_context *ctx, const char *path, engine_net **out)

@@ -461,10 +461,10 @@ static cairn_status put_member(cairn__buf *b, const cairn_address *a)
 static cairn_status encode_fields(cairn__buf *b, const engine_payload *p)
 {
     cairn_status rc = CAIRN_OK;
-#define TRY(x)                                                                 \
-    do {                                                                       \
-        if (rc == CAIRN_OK)                                                    \
-            rc = (x);                                                          \
+#define TRY(x)                                                                                     \
+    do {                                                                                           \
+        if (rc == CAIRN_OK)                                                                        \
+            rc = (x);                                                                              \
     } while (0)
     TRY(cairn__buf_append_u8(b, ENGINE_PL_VERSION));
     TRY(cairn__buf_append_u8(b, p->kind));

@@ -82,8 +82,8 @@ static void handle_text_or_file(cairn_engine *e, const engine_envelope *env,
         ev.text = (const char *)p->body.p;
         ev.text_len = p->body.len;
     } else {
-        str_of(fname, sizeof(fname), p->file_name.len ? p->file_name
-                                                      : (engine_pl_str){(const uint8_t *)"file", 4});
+        str_of(fname, sizeof(fname),
+               p->file_name.len ? p->file_name : (engine_pl_str){(const uint8_t *)"file", 4});
         ev.file_name = fname;
         ev.file_size = p->file_size;
     }
@@ -132,8 +132,8 @@ static void handle_receipt(cairn_engine *e, const engine_envelope *env, const en
             changed) {
             cairn_event ev;
             memset(&ev, 0, sizeof(ev));
-            ev.type = p->receipt_type == ENGINE_RECEIPT_READ ? CAIRN_EVENT_READ
-                                                             : CAIRN_EVENT_DELIVERED;
+            ev.type =
+                p->receipt_type == ENGINE_RECEIPT_READ ? CAIRN_EVENT_READ : CAIRN_EVENT_DELIVERED;
             ev.peer = env->from_uri;
             ev.device = env->from_device;
             ev.conversation = conv;
@@ -145,8 +145,8 @@ static void handle_receipt(cairn_engine *e, const engine_envelope *env, const en
     }
 }
 
-static void dispatch(cairn_engine *e, const engine_envelope *env, const uint8_t *body,
-                     size_t len, const char *group)
+static void dispatch(cairn_engine *e, const engine_envelope *env, const uint8_t *body, size_t len,
+                     const char *group)
 {
     engine_payload p;
     cairn_event ev;
@@ -222,8 +222,8 @@ cairn_status engine__handle_envelope(cairn_engine *e, engine_envelope *env)
     char hold[7 + CAIRN_URI_MAX + CAIRN_GROUP_ID_MAX];
     cairn_status rc;
 
-    if (from.device == 0 || !engine__uri_valid((const uint8_t *)env->from_uri,
-                                               strlen(env->from_uri)))
+    if (from.device == 0 ||
+        !engine__uri_valid((const uint8_t *)env->from_uri, strlen(env->from_uri)))
         return CAIRN_ERR_DECODE;
     if (strcmp(env->from_uri, e->uri) == 0 && env->from_device == e->device)
         return CAIRN_ERR_PROTOCOL; /* never from ourselves */
@@ -237,8 +237,7 @@ cairn_status engine__handle_envelope(cairn_engine *e, engine_envelope *env)
         if (env->group_id[0] == '\0')
             return CAIRN_ERR_DECODE;
         rc = cairn_group_decrypt(e->acct, env->group_id, &from, env->data, env->len, &meta, &pt);
-        if (rc == CAIRN_ERR_NO_SESSION || rc == CAIRN_ERR_NOT_MEMBER ||
-            rc == CAIRN_ERR_NOT_FOUND) {
+        if (rc == CAIRN_ERR_NO_SESSION || rc == CAIRN_ERR_NOT_MEMBER || rc == CAIRN_ERR_NOT_FOUND) {
             snprintf(hold, sizeof(hold), "group:%s", env->group_id);
             return estore__held_put(e, hold, env);
         }

@@ -44,7 +44,7 @@ static int is_group_conv(const char *conv)
 
 /* The identity key a bundle carries (checked again by the core). */
 cairn_status engine__bundle_identity(const char *json, size_t len,
-                                    uint8_t key[CAIRN_PUBLIC_KEY_BYTES])
+                                     uint8_t key[CAIRN_PUBLIC_KEY_BYTES])
 {
     json_t *j = json_loadb(json, len, JSON_REJECT_DUPLICATES, NULL);
     const char *s;
@@ -418,8 +418,7 @@ static cairn_status read_file(cairn_engine *e, const char *path, uint8_t **out, 
     }
     if ((uint64_t)st.st_size > ENGINE_FILE_MAX) {
         close(fd);
-        return engine__fail(e, CAIRN_ERR_TOO_LARGE, "file larger than %u bytes",
-                            ENGINE_FILE_MAX);
+        return engine__fail(e, CAIRN_ERR_TOO_LARGE, "file larger than %u bytes", ENGINE_FILE_MAX);
     }
     b = cairn__alloc(e->ctx, (size_t)st.st_size + 1);
     if (b == NULL) {
@@ -466,8 +465,8 @@ static engine_pl_str base_name(const char *path, char *buf, size_t cap)
 }
 
 cairn_status cairn_engine_send_file(cairn_engine *e, const char *conv, const char *path,
-                                    const char *content_type, cairn_progress_fn progress,
-                                    void *ud, char msg_id[CAIRN_MSG_ID_HEX])
+                                    const char *content_type, cairn_progress_fn progress, void *ud,
+                                    char msg_id[CAIRN_MSG_ID_HEX])
 {
     uint8_t *data = NULL, *ct = NULL;
     size_t len = 0, ct_len = 0;
@@ -508,8 +507,7 @@ cairn_status cairn_engine_send_file(cairn_engine *e, const char *conv, const cha
 }
 
 cairn_status cairn_engine_file_download(cairn_engine *e, const char *conv, const char *msg_id,
-                                        const char *out_path, cairn_progress_fn progress,
-                                        void *ud)
+                                        const char *out_path, cairn_progress_fn progress, void *ud)
 {
     uint8_t *pl = NULL, *ct = NULL, *pt = NULL;
     size_t plen = 0, ct_len = 0, pt_len = 0;
@@ -534,8 +532,8 @@ cairn_status cairn_engine_file_download(cairn_engine *e, const char *conv, const
                                    &ct, &ct_len, progress, ud);
     }
     if (rc == CAIRN_OK)
-        rc = engine__file_decrypt(e->ctx, p.file_key, p.file_digest, p.file_size, ct, ct_len,
-                                  &pt, &pt_len);
+        rc = engine__file_decrypt(e->ctx, p.file_key, p.file_digest, p.file_size, ct, ct_len, &pt,
+                                  &pt_len);
     if (rc == CAIRN_OK) {
         /* ENG-FILE-5: never overwrite */
         int fd = open(out_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);

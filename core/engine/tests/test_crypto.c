@@ -71,21 +71,21 @@ static void link_roundtrip(void **state)
     /* ENG-LINK-3: a wrong code does not accept the offer */
     wrong = typed;
     wrong.s[9] ^= 1;
-    assert_int_equal(engine__link_seal(ctx, &wrong, offer, sizeof(offer), msg, sizeof(msg), &env,
-                                       &env_len),
-                     CAIRN_ERR_AUTH);
+    assert_int_equal(
+        engine__link_seal(ctx, &wrong, offer, sizeof(offer), msg, sizeof(msg), &env, &env_len),
+        CAIRN_ERR_AUTH);
     /* a substituted ephemeral key (relay in the middle) is refused */
     offer[5] ^= 0x40;
-    assert_int_equal(engine__link_seal(ctx, &typed, offer, sizeof(offer), msg, sizeof(msg), &env,
-                                       &env_len),
-                     CAIRN_ERR_AUTH);
+    assert_int_equal(
+        engine__link_seal(ctx, &typed, offer, sizeof(offer), msg, sizeof(msg), &env, &env_len),
+        CAIRN_ERR_AUTH);
     offer[5] ^= 0x40;
     assert_int_equal(engine__link_seal(ctx, &typed, offer, 64, msg, sizeof(msg), &env, &env_len),
                      CAIRN_ERR_DECODE);
 
-    assert_int_equal(engine__link_seal(ctx, &typed, offer, sizeof(offer), msg, sizeof(msg), &env,
-                                       &env_len),
-                     CAIRN_OK);
+    assert_int_equal(
+        engine__link_seal(ctx, &typed, offer, sizeof(offer), msg, sizeof(msg), &env, &env_len),
+        CAIRN_OK);
     assert_int_equal(env_len, ENGINE_LINK_ENVELOPE_OVERHEAD + sizeof(msg));
     assert_int_equal(engine__link_open(ctx, &o, env, env_len, &pt, &pt_len), CAIRN_OK);
     assert_int_equal(pt_len, sizeof(msg));
@@ -116,8 +116,13 @@ static void link_roundtrip(void **state)
 
 static void file_sizes(void **state)
 {
-    static const size_t sizes[] = {0, 1, 100, ENGINE_FILE_CHUNK - 1, ENGINE_FILE_CHUNK,
-                                   ENGINE_FILE_CHUNK + 1, 3 * ENGINE_FILE_CHUNK + 17};
+    static const size_t sizes[] = {0,
+                                   1,
+                                   100,
+                                   ENGINE_FILE_CHUNK - 1,
+                                   ENGINE_FILE_CHUNK,
+                                   ENGINE_FILE_CHUNK + 1,
+                                   3 * ENGINE_FILE_CHUNK + 17};
     (void)state;
     for (size_t s = 0; s < CAIRN_ARRAY_LEN(sizes); s++) {
         size_t n = sizes[s], ct_len, pt_len;
@@ -155,9 +160,9 @@ static void file_tamper(void **state)
     /* ENG-FILE-4: any flipped byte fails the digest first */
     for (size_t i = 0; i < ct_len; i += 37) {
         ct[i] ^= 0x80;
-        assert_int_equal(engine__file_decrypt(ctx, key, digest, sizeof(in), ct, ct_len, &pt,
-                                              &pt_len),
-                         CAIRN_ERR_INVALID_MESSAGE);
+        assert_int_equal(
+            engine__file_decrypt(ctx, key, digest, sizeof(in), ct, ct_len, &pt, &pt_len),
+            CAIRN_ERR_INVALID_MESSAGE);
         ct[i] ^= 0x80;
     }
     /* a matching digest over a tampered blob still fails the AEAD tag */

@@ -209,7 +209,7 @@ static void history_and_safety(void **state)
     hist_n = 0;
     assert_int_equal(cairn_engine_history(A.eng, B.uri, 0, on_hist, NULL), CAIRN_OK);
     assert_int_equal(hist_n, 2);
-    assert_int_equal(hist_status[0], 2); /* our message: read */
+    assert_int_equal(hist_status[0], 2);  /* our message: read */
     assert_int_equal(hist_status[1], -1); /* theirs */
     assert_int_equal(cairn_engine_safety_number(A.eng, B.uri, a, sa, &la), CAIRN_OK);
     assert_int_equal(cairn_engine_safety_number(B.eng, A.uri, b, sb, &lb), CAIRN_OK);
@@ -399,8 +399,8 @@ static void key_change(void **state)
     cairn_engine_close(C.eng);
     C.eng = NULL;
     /* a new store and a new identity; the directory relay forgets carol */
-    snprintf(cmd, sizeof(cmd), "rm -rf %s/relay/users/$(printf '%%s' '%s' | od -An -tx1 | tr -d ' \\n')",
-             dir, C.uri);
+    snprintf(cmd, sizeof(cmd),
+             "rm -rf %s/relay/users/$(printf '%%s' '%s' | od -An -tx1 | tr -d ' \\n')", dir, C.uri);
     assert_int_equal(system(cmd), 0);
     open_party(&C, "carol", "carol-new");
     C.nev = 0;
@@ -587,11 +587,11 @@ static void thread_mode(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(one_to_one), cmocka_unit_test(history_and_safety),
-        cmocka_unit_test(groups),     cmocka_unit_test(files),
-        cmocka_unit_test(linking),    cmocka_unit_test(key_change),
+        cmocka_unit_test(one_to_one),      cmocka_unit_test(history_and_safety),
+        cmocka_unit_test(groups),          cmocka_unit_test(files),
+        cmocka_unit_test(linking),         cmocka_unit_test(key_change),
         cmocka_unit_test(swapped_own_key), cmocka_unit_test(hostile_envelopes),
-        cmocka_unit_test(torture),          cmocka_unit_test(thread_mode),
+        cmocka_unit_test(torture),         cmocka_unit_test(thread_mode),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -46,11 +46,12 @@ static void roundtrip(const engine_payload *in, uint8_t **bytes, size_t *len, en
  * itself against the spec's example. */
 static void text_exact(void **state)
 {
-    static const uint8_t expect[] = {
-        0x01, 0x01,                                     /* version 1, TEXT */
-        0x01, 0x00, 0x10, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, /* MSG_ID */
-        0x02, 0x00, 0x08, 0, 0, 0x01, 0x8b, 0xcf, 0xe5, 0x68, 0x00,            /* SENT_MS */
-        0x03, 0x00, 0x02, 'h', 'i'};                                          /* BODY */
+    static const uint8_t expect[] = {0x01, 0x01, /* version 1, TEXT */
+                                     0x01, 0x00, 0x10, 0,   1,  2,    3,    4,    5,    6,
+                                     7,    8,    9,    10,  11, 12,   13,   14,   15, /* MSG_ID */
+                                     0x02, 0x00, 0x08, 0,   0,  0x01, 0x8b, 0xcf, 0xe5, 0x68,
+                                     0x00,                        /* SENT_MS */
+                                     0x03, 0x00, 0x02, 'h', 'i'}; /* BODY */
     engine_payload p = {0}, d;
     uint8_t *b;
     size_t n;
@@ -194,9 +195,10 @@ static void encoder_refuses(void **state)
     assert_null(b);
 }
 
-static const uint8_t TEXT[] = {0x01, 0x01, 0x01, 0x00, 0x10, 0, 1, 2, 3, 4, 5, 6, 7, 8,
-                               9, 10, 11, 12, 13, 14, 15, 0x02, 0x00, 0x08, 0, 0, 0x01, 0x8b,
-                               0xcf, 0xe5, 0x68, 0x00, 0x03, 0x00, 0x02, 'h', 'i'};
+static const uint8_t TEXT[] = {0x01, 0x01, 0x01, 0x00, 0x10, 0,   1,    2,    3,    4,
+                               5,    6,    7,    8,    9,    10,  11,   12,   13,   14,
+                               15,   0x02, 0x00, 0x08, 0,    0,   0x01, 0x8b, 0xcf, 0xe5,
+                               0x68, 0x00, 0x03, 0x00, 0x02, 'h', 'i'};
 
 /* Every truncation of a valid payload is refused, never read past. */
 static void truncations(void **state)
@@ -228,8 +230,8 @@ static void flipped_bytes(void **state)
             rc = engine__payload_decode(copy, sizeof(copy), &d);
             if (i == 0)
                 assert_int_equal(rc, CAIRN_ERR_VERSION); /* ENG-PL-1 */
-            if (i == 2 || i == 3 || i == 4 || i == 21 || i == 22 || i == 23 || i == 32 ||
-                i == 33 || i == 34)
+            if (i == 2 || i == 3 || i == 4 || i == 21 || i == 22 || i == 23 || i == 32 || i == 33 ||
+                i == 34)
                 assert_int_not_equal(rc, CAIRN_OK);
         }
     }
@@ -274,8 +276,7 @@ static void hostile(void **state)
     big = calloc(1, ENGINE_PL_MAX_BYTES + 1);
     big[0] = 1;
     big[1] = 1;
-    assert_int_equal(engine__payload_decode(big, ENGINE_PL_MAX_BYTES + 1, &d),
-                     CAIRN_ERR_TOO_LARGE);
+    assert_int_equal(engine__payload_decode(big, ENGINE_PL_MAX_BYTES + 1, &d), CAIRN_ERR_TOO_LARGE);
     /* too many REF_IDs */
     {
         size_t o = 0;
@@ -300,8 +301,8 @@ static void strings(void **state)
 {
     (void)state;
     assert_true(engine__utf8_valid((const uint8_t *)"h\xc3\xa9llo \xf0\x9f\x98\x80", 11));
-    assert_false(engine__utf8_valid((const uint8_t *)"\xed\xa0\x80", 3));  /* surrogate */
-    assert_false(engine__utf8_valid((const uint8_t *)"\xe0\x80\xaf", 3));  /* overlong */
+    assert_false(engine__utf8_valid((const uint8_t *)"\xed\xa0\x80", 3));     /* surrogate */
+    assert_false(engine__utf8_valid((const uint8_t *)"\xe0\x80\xaf", 3));     /* overlong */
     assert_false(engine__utf8_valid((const uint8_t *)"\xf4\x90\x80\x80", 4)); /* > U+10FFFF */
     assert_false(engine__utf8_valid((const uint8_t *)"\xc3", 1));
     assert_true(engine__uri_valid((const uint8_t *)"sip:a@b", 7));
@@ -339,10 +340,10 @@ static void torture(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(text_exact),  cmocka_unit_test(all_kinds),
+        cmocka_unit_test(text_exact),      cmocka_unit_test(all_kinds),
         cmocka_unit_test(encoder_refuses), cmocka_unit_test(truncations),
-        cmocka_unit_test(flipped_bytes), cmocka_unit_test(hostile),
-        cmocka_unit_test(strings),      cmocka_unit_test(torture),
+        cmocka_unit_test(flipped_bytes),   cmocka_unit_test(hostile),
+        cmocka_unit_test(strings),         cmocka_unit_test(torture),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

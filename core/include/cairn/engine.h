@@ -83,13 +83,13 @@ typedef struct cairn_event {
     const char *text;         /* MESSAGE: UTF-8 body (not NUL-terminated) */
     size_t text_len;
     int64_t sent_ms;
-    int outgoing;             /* MESSAGE/FILE: sent by another device of ours */
-    int typing;               /* TYPING: 1 composing, 0 idle */
-    const char *file_name;    /* FILE */
-    uint64_t file_size;       /* FILE */
+    int outgoing;                /* MESSAGE/FILE: sent by another device of ours */
+    int typing;                  /* TYPING: 1 composing, 0 idle */
+    const char *file_name;       /* FILE */
+    uint64_t file_size;          /* FILE */
     const uint8_t *identity_key; /* IDENTITY_CHANGED: the new key (33 bytes) */
-    int kt_confirmed;         /* IDENTITY_CHANGED: the directory shows the new key */
-    const char *detail;       /* KT_ALERT, GROUP: a sentence for humans */
+    int kt_confirmed;            /* IDENTITY_CHANGED: the directory shows the new key */
+    const char *detail;          /* KT_ALERT, GROUP: a sentence for humans */
 } cairn_event;
 
 typedef void (*cairn_event_fn)(void *ud, const cairn_event *ev);
@@ -217,8 +217,7 @@ CAIRN_EXPORT cairn_status cairn_engine_send_file(cairn_engine *eng, const char *
 
 /* Downloads, checks and decrypts the file of a received FILE message and
  * writes it to `out_path` (which must not exist). Since 0.1. */
-CAIRN_EXPORT cairn_status cairn_engine_file_download(cairn_engine *eng,
-                                                     const char *conversation,
+CAIRN_EXPORT cairn_status cairn_engine_file_download(cairn_engine *eng, const char *conversation,
                                                      const char *msg_id, const char *out_path,
                                                      cairn_progress_fn progress, void *ud);
 
@@ -227,11 +226,11 @@ typedef struct cairn_history_item {
     const char *msg_id;
     const char *sender; /* user URI */
     int outgoing;
-    int kind;           /* 1 text, 4 file */
-    const char *text;   /* text body or file name */
+    int kind;         /* 1 text, 4 file */
+    const char *text; /* text body or file name */
     size_t text_len;
     int64_t sent_ms;
-    int status;         /* outgoing: 0 sent, 1 delivered, 2 read; incoming: 0 new, 2 read */
+    int status; /* outgoing: 0 sent, 1 delivered, 2 read; incoming: 0 new, 2 read */
 } cairn_history_item;
 typedef void (*cairn_history_fn)(void *ud, const cairn_history_item *item);
 
@@ -269,16 +268,14 @@ CAIRN_EXPORT cairn_status cairn_engine_group_send(cairn_engine *eng, const char 
                                                   const char *text, size_t len,
                                                   char msg_id[CAIRN_MSG_ID_HEX]);
 /* Calls fn(ud, group_id, name, admin) for each group. Since 0.1. */
-typedef void (*cairn_group_fn)(void *ud, const char *group_id, const char *name,
-                               const char *admin);
+typedef void (*cairn_group_fn)(void *ud, const char *group_id, const char *name, const char *admin);
 CAIRN_EXPORT cairn_status cairn_engine_groups(cairn_engine *eng, cairn_group_fn fn, void *ud);
 
 /* ------------------------------------------------------------- linking */
 
 /* New device (store without identity): starts linking; writes the code
  * to show and the text of the QR code. Since 0.1. */
-CAIRN_EXPORT cairn_status cairn_engine_link_begin(cairn_engine *eng,
-                                                  char code[CAIRN_LINK_CODE_LEN],
+CAIRN_EXPORT cairn_status cairn_engine_link_begin(cairn_engine *eng, char code[CAIRN_LINK_CODE_LEN],
                                                   char qr[CAIRN_LINK_QR_LEN]);
 /* New device: waits up to timeout_ms for the existing device's answer,
  * then installs the identity, registers and publishes keys.
