@@ -20,16 +20,19 @@ cairn_status cairn__buf_reserve(cairn__buf *b, size_t extra)
     size_t need, ncap;
     uint8_t *p;
 
-    if (extra > b->limit || b->len > b->limit - extra)
+    if (extra > b->limit || b->len > b->limit - extra || b->len + extra == SIZE_MAX)
         return CAIRN_ERR_TOO_LARGE;
-    need = b->len + extra + 1; /* room for a terminating NUL */
+    need = b->len + extra + 1; /* room for a terminating NUL; cannot wrap (above) */
     if (need <= b->cap)
         return CAIRN_OK;
     ncap = b->cap ? b->cap : 64;
     while (ncap < need)
         ncap = ncap > SIZE_MAX / 2 ? need : ncap * 2;
-    if (ncap > b->limit + 1)
+    /* limit may be SIZE_MAX ("no limit"): compare without adding to it */
+    if (ncap - 1 > b->limit)
         ncap = b->limit + 1;
+    if (ncap < need)
+        ncap = need;
     /* Grow by copy rather than realloc so that the old bytes, which may be
      * secret, are wiped rather than left behind in freed memory. */
     p = cairn__alloc(b->ctx, ncap);

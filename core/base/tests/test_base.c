@@ -45,6 +45,22 @@ static void buf_respects_limit(void **state)
     cairn_context_destroy(ctx);
 }
 
+/* A buffer with no limit (SIZE_MAX) must not wrap its capacity. */
+static void buf_without_limit(void **state)
+{
+    cairn_context *ctx = cts_context();
+    cairn__buf b;
+    (void)state;
+    cairn__buf_init(&b, ctx, SIZE_MAX);
+    for (int i = 0; i < 100; i++)
+        assert_int_equal(cairn__buf_append(&b, "0123456789", 10), CAIRN_OK);
+    assert_int_equal(b.len, 1000);
+    assert_int_equal(cairn__buf_reserve(&b, SIZE_MAX - 1000), CAIRN_ERR_TOO_LARGE);
+    assert_int_equal(cairn__buf_reserve(&b, SIZE_MAX), CAIRN_ERR_TOO_LARGE);
+    cairn__buf_free(&b);
+    cairn_context_destroy(ctx);
+}
+
 static void buf_reports_nomem(void **state)
 {
     cairn_context *ctx = cts_context();
@@ -131,6 +147,7 @@ int main(void)
         cmocka_unit_test(status_strings_are_unique_and_named),
         cmocka_unit_test(buf_respects_limit),
         cmocka_unit_test(buf_reports_nomem),
+        cmocka_unit_test(buf_without_limit),
         cmocka_unit_test(reader_is_bounded),
         cmocka_unit_test(hex_and_base64),
         cmocka_unit_test(context_rejects_bad_config),
