@@ -114,6 +114,38 @@ static void link_roundtrip(void **state)
     assert_int_equal(cts_live_allocations(), base_allocs);
 }
 
+/* Known answers of spec/client-engine.md section 7 (S = 00 01 .. 09),
+ * computed by an independent transcription of the spec's derivations. */
+static void link_known_answers(void **state)
+{
+    engine_link_secret sec;
+    char code[ENGINE_LINK_CODE_LEN], mb[ENGINE_LINK_MAILBOX_LEN + 1];
+    uint8_t offer[ENGINE_LINK_OFFER_BYTES], *env = NULL;
+    size_t env_len = 0, n = 0;
+    const uint8_t msg[1] = {1};
+    (void)state;
+    for (int i = 0; i < 10; i++)
+        sec.s[i] = (uint8_t)i;
+    engine__link_code_format(&sec, code);
+    assert_string_equal(code, "000G-40R4-0M30-E209");
+    engine__link_mailbox(&sec, mb);
+    assert_string_equal(mb, "0a2c063469fa1cfb218daebcf35c7071");
+    offer[0] = 1;
+    for (int i = 0; i < 32; i++)
+        offer[1 + i] = (uint8_t)(0x20 + i);
+    assert_int_equal(cairn__hex_decode(offer + 33, 32, &n,
+                                       "6f6c710dec0f2edda36ad55446d3556aca9861d13f985b5768c4eb8a0ca9e78b",
+                                       64),
+                     CAIRN_OK);
+    /* ENG-LINK-3: the spec's MAC is the one the engine accepts */
+    assert_int_equal(engine__link_seal(ctx, &sec, offer, sizeof(offer), msg, 1, &env, &env_len),
+                     CAIRN_OK);
+    cairn__free(ctx, env);
+    offer[40] ^= 1;
+    assert_int_equal(engine__link_seal(ctx, &sec, offer, sizeof(offer), msg, 1, &env, &env_len),
+                     CAIRN_ERR_AUTH);
+}
+
 static void file_sizes(void **state)
 {
     static const size_t sizes[] = {0,
@@ -182,6 +214,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(code_format),
         cmocka_unit_test(link_roundtrip),
+        cmocka_unit_test(link_known_answers),
         cmocka_unit_test(file_sizes),
         cmocka_unit_test(file_tamper),
     };
