@@ -209,7 +209,10 @@ cairn_status cairn_rcsxml_copy_trim(char *dst, size_t cap, const char *text, siz
     if (n >= cap)
         return CAIRN_ERR_TOO_LARGE;
     memcpy(dst, text, n);
-    dst[n] = '\0';
+    /* Clear the whole tail, not just one NUL: an element that repeats with
+     * a shorter value must not leave the longer one's bytes behind (found
+     * by fuzzing: parse -> write -> parse gave different structs). */
+    memset(dst + n, 0, cap - n);
     return CAIRN_OK;
 }
 
