@@ -23,8 +23,9 @@ demo: build
 # The suite runs twice: OpenSSL under ASan+UBSan, then the mbedTLS backend;
 # then each fuzz target runs briefly under libFuzzer. The fuzz build makes
 # only the fuzz targets: everything in it is instrumented for libFuzzer,
-# whose runtime only the fuzzers link.
-test: test-deps check-source test-asan test-mbedtls fuzz
+# whose runtime only the fuzzers link. Last, the release build runs the
+# demo, which checks every step it shows.
+test: test-deps check-source test-asan test-mbedtls fuzz demo
 
 check-source:
 	python3 .ci/check-source
