@@ -7,7 +7,8 @@
  * figures, asserts nothing.
  *
  * usage: bench_kt [seconds of sustained load, default 10] [max labels,
- * default 100000]
+ * default 100000] [publishers, default 64] [updates per request, default
+ * 128]
  */
 #include <pthread.h>
 #include <signal.h>
@@ -119,19 +120,55 @@ static void sustained(const char *url, int seconds, int threads, int per_req)
            threads, per_req, (double)acked / (now_s() - t0), acked, now_s() - t0, failed);
 }
 
+typedef struct fill_arg {
+    const char *url;
+    unsigned long long from, to;
+    int ok;
+} fill_arg;
+
+static void *fill_main(void *arg)
+{
+    fill_arg *f = arg;
+    cairn_context *ctx = NULL;
+    if (cairn_context_create(NULL, &ctx) != CAIRN_OK)
+        return NULL;
+    f->ok = 1;
+    for (unsigned long long k = f->from; k < f->to;) {
+        int n = f->to - k > 1024 ? 1024 : (int)(f->to - k);
+        if (publish_batch(ctx, f->url, "fill", k, n) != 200) {
+            f->ok = 0;
+            break;
+        }
+        k += (unsigned long long)n;
+    }
+    cairn_context_destroy(ctx);
+    return NULL;
+}
+
+/* Labels sip:fill-<k>@bench for k in [have, want), 16 publishers. */
 static void fill(cairn_context *ctx, const char *url, unsigned long long have,
                  unsigned long long want)
 {
+    pthread_t th[16];
+    fill_arg fa[16];
+    unsigned long long chunk = (want - have + 15) / 16;
     double t0 = now_s();
-    while (have < want) {
-        int n = want - have > 1024 ? 1024 : (int)(want - have);
-        if (publish_batch(ctx, url, "fill", have, n) != 200) {
-            fprintf(stderr, "fill failed\n");
-            return;
-        }
-        have += (unsigned long long)n;
+    (void)ctx;
+    for (int t = 0; t < 16; t++) {
+        fa[t].url = url;
+        fa[t].from = have + (unsigned long long)t * chunk;
+        fa[t].to = fa[t].from + chunk > want ? want : fa[t].from + chunk;
+        if (fa[t].from > fa[t].to)
+            fa[t].from = fa[t].to;
+        pthread_create(&th[t], NULL, fill_main, &fa[t]);
     }
-    printf("  (filled to %llu labels in %.1f s)\n", want, now_s() - t0);
+    for (int t = 0; t < 16; t++) {
+        pthread_join(th[t], NULL);
+        if (!fa[t].ok)
+            fprintf(stderr, "fill failed\n");
+    }
+    printf("  (filled to %llu labels in %.1f s: %.0f updates/s with 16 publishers x 1024)\n",
+           want, now_s() - t0, (double)(want - have) / (now_s() - t0));
 }
 
 static void measure(cairn_context *ctx, const char *url, const cairn_kt_config *cfg,
@@ -248,7 +285,14 @@ int main(int argc, char **argv)
         fprintf(stderr, "cannot start cairn-kt\n");
         return 1;
     }
-    sustained(p.url, seconds, 64, 128);
+    {
+        int th = argc > 3 ? atoi(argv[3]) : 64, per = argc > 4 ? atoi(argv[4]) : 128;
+        if (th < 1 || th > 256)
+            th = 64;
+        if (per < 1 || per > 1024)
+            per = 128;
+        sustained(p.url, seconds, th, per);
+    }
     fill(ctx, p.url, 0, 10000 < max_labels ? 10000 : max_labels);
     measure(ctx, p.url, &cfg, 10000 < max_labels ? 10000 : max_labels);
     if (max_labels > 10000) {

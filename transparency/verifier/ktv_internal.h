@@ -20,12 +20,14 @@ struct cairn_ktv {
     bool has_head;
     uint64_t head_size;
     uint8_t head_sig[64];
-    size_t n_labels;
-    cairn_kt_label_state *labels; /* CAIRN_KTV_MAX_LABELS slots */
+    size_t n_labels, cap_labels;
+    cairn_kt_label_state *labels; /* grown on demand, <= CAIRN_KTV_MAX_LABELS */
 };
 
 /* Binding of a blob to a configuration: SHA-256 of both public keys. */
 void ktv__cfg_hash(const cairn_kt_config *cfg, uint8_t out[32]);
+/* Room for `need` label states (need <= CAIRN_KTV_MAX_LABELS). */
+cairn_status ktv__reserve(cairn_ktv *v, size_t need);
 cairn_kt_label_state *ktv__find(const cairn_ktv *v, const uint8_t *label,
                                 size_t len);
 

@@ -83,6 +83,8 @@ cairn_status cairn_ktv_verify_search(cairn_ktv *v, const uint8_t *label,
         slot = ktv__find(v, label, label_len);
         if (slot == NULL && v->n_labels >= CAIRN_KTV_MAX_LABELS)
             return CAIRN_ERR_LIMIT;
+        if (slot == NULL && (st = ktv__reserve(v, v->n_labels + 1)) != CAIRN_OK)
+            return st;
         tmp = cairn__calloc(v->ctx, 1, sizeof *tmp);
         if (tmp == NULL)
             return CAIRN_ERR_NOMEM;

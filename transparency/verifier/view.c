@@ -40,6 +40,32 @@ cairn_kt_label_state *ktv__find(const cairn_ktv *v, const uint8_t *label,
     return NULL;
 }
 
+cairn_status ktv__reserve(cairn_ktv *v, size_t need)
+{
+    size_t nc;
+    cairn_kt_label_state *p;
+    if (need <= v->cap_labels)
+        return CAIRN_OK;
+    if (need > CAIRN_KTV_MAX_LABELS)
+        return CAIRN_ERR_LIMIT;
+    nc = v->cap_labels ? v->cap_labels * 2 : 4;
+    while (nc < need)
+        nc *= 2;
+    if (nc > CAIRN_KTV_MAX_LABELS)
+        nc = CAIRN_KTV_MAX_LABELS;
+    /* Not realloc: the old copy holds commitments and is wiped on free. */
+    p = cairn__calloc(v->ctx, nc, sizeof *p);
+    if (p == NULL)
+        return CAIRN_ERR_NOMEM;
+    if (v->labels) {
+        memcpy(p, v->labels, v->n_labels * sizeof *p);
+        cairn__free_secret(v->ctx, v->labels, v->cap_labels * sizeof *v->labels);
+    }
+    v->labels = p;
+    v->cap_labels = nc;
+    return CAIRN_OK;
+}
+
 static cairn_status alloc_view(const cairn_context *ctx,
                                const cairn_kt_config *cfg,
                                const cairn_ktv_options *opts, cairn_ktv **out)
@@ -52,11 +78,6 @@ static cairn_status alloc_view(const cairn_context *ctx,
     v = cairn__calloc(ctx, 1, sizeof *v);
     if (v == NULL)
         return CAIRN_ERR_NOMEM;
-    v->labels = cairn__calloc(ctx, CAIRN_KTV_MAX_LABELS, sizeof *v->labels);
-    if (v->labels == NULL) {
-        cairn__free(ctx, v);
-        return CAIRN_ERR_NOMEM;
-    }
     v->ctx = ctx;
     v->cfg = *cfg;
     if (opts)
@@ -77,7 +98,8 @@ void cairn_ktv_destroy(cairn_ktv *v)
 {
     if (v == NULL)
         return;
-    cairn__free_secret(v->ctx, v->labels, CAIRN_KTV_MAX_LABELS * sizeof *v->labels);
+    if (v->labels)
+        cairn__free_secret(v->ctx, v->labels, v->cap_labels * sizeof *v->labels);
     cairn__free_secret(v->ctx, v, sizeof *v);
 }
 
@@ -280,6 +302,17 @@ static cairn_status parse_into(cairn_ktv *v, const uint8_t *blob, size_t len)
         return CAIRN_ERR_DECODE;
     if (v->n_labels > CAIRN_KTV_MAX_LABELS)
         return CAIRN_ERR_TOO_LARGE;
+    {
+        size_t nl = v->n_labels;
+        v->n_labels = 0;
+        /* Each label takes at least 3 bytes: refuse to allocate for
+         * labels the input cannot hold. */
+        if (nl > cairn__reader_left(&r) / 3)
+            return CAIRN_ERR_DECODE;
+        if ((st = ktv__reserve(v, nl)) != CAIRN_OK)
+            return st;
+        v->n_labels = nl;
+    }
     for (size_t i = 0; i < v->n_labels; i++)
         if ((st = parse_label(&r, &v->labels[i])) != CAIRN_OK)
             return st;
