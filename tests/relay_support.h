@@ -70,6 +70,9 @@ int rt_sip_send_raw(rt_sip *c, const void *p, size_t n);
 cairn_sip_msg *rt_sip_read(rt_sip *c, int timeout_ms);
 /* True when the server closed the connection within timeout_ms. */
 bool rt_sip_closed(rt_sip *c, int timeout_ms);
+/* True when the server hung up within timeout_ms, without reading
+ * anything (for clients that must stay non-reading). */
+bool rt_sip_hangup(rt_sip *c, int timeout_ms);
 /* REGISTER with Digest; returns the final status (200, 403...), -1. */
 int rt_sip_register(rt_sip *c, const char *uri, unsigned device, const char *secret);
 /* Sends a MESSAGE to `to` with Cairn-Msg-Id msg_id (NULL: none) and
