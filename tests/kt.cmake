@@ -2,7 +2,7 @@
 # binaries on ephemeral loopback ports (tests/kt_*.c).
 if(TARGET cairn-kt AND TARGET cairn_ktverify)
   cairn_add_test(kt_server SOURCES kt_server.c kt_harness.c
-    LIBS cairn_ktverify cairn_ktdir Cairn::jansson TIMEOUT 120)
+    LIBS cairn_ktserver cairn_ktverify cairn_ktdir Cairn::jansson TIMEOUT 120)
   target_include_directories(kt_server PRIVATE ${CMAKE_SOURCE_DIR}/transparency/directory)
   add_dependencies(kt_server cairn-kt)
 endif()

@@ -430,6 +430,53 @@ static void test_witness(void **state)
     cairn_context_destroy(ctx);
 }
 
+/* Third-party-auditing mode end to end: the server refuses searches until
+ * the auditor's head is installed (KT-API-10, KT-API-14); the auditor
+ * pushes it (KT-AUDIT-5); a client that requires an auditor-signed head
+ * then verifies (KT-AUD-3 through cairn_ktdir). */
+static void test_auditing_mode(void **state)
+{
+    cairn_context *ctx = NULL;
+    char *dir = cts_tempdir(), keys[512], cmd[1024], line[512], hex[80] = "", u[512];
+    const char *extra[] = {"--batch-ms", "30", "--mode", "audit", "--auditor-key", hex, NULL};
+    kth_proc p, aud;
+    cairn_kt_config cfg;
+    cairn_ktv *v = NULL;
+    cairn_ktv_options o = {0, true};
+    FILE *f;
+    (void)state;
+    assert_int_equal(cairn_context_create(NULL, &ctx), CAIRN_OK);
+    snprintf(keys, sizeof keys, "%s/keys", dir);
+    snprintf(cmd, sizeof cmd, "%s --state %s/audit --init --print-keys",
+             kth_bin("transparency/auditor/cairn-audit"), dir);
+    f = popen(cmd, "r");
+    assert_non_null(f);
+    while (fgets(line, sizeof line, f))
+        if (sscanf(line, "auditor-key %64s", hex) == 1)
+            break;
+    pclose(f);
+    assert_int_equal(strlen(hex), 64);
+    assert_int_equal(kth_kt_start(&p, dir, keys, extra), 0);
+    publish_n(ctx, p.url, "aud", 2);
+    snprintf(u, sizeof u, "%s/kt/v1/search?label=sip:aud0@example.org", p.url);
+    assert_int_equal(kth_request(ctx, "GET", u, NULL, NULL, 0), 503);
+    assert_int_equal(start_auditor(&aud, dir, p.url, false), 0);
+    for (int i = 0; i < 200 && kth_request(ctx, "GET", u, NULL, NULL, 0) != 200; i++)
+        usleep(50000);
+    assert_int_equal(kth_config(ctx, p.url, &cfg), 0);
+    assert_int_equal(cfg.mode, CAIRN_KT_MODE_THIRD_PARTY_AUDITING);
+    assert_int_equal(cairn_ktv_create(ctx, &cfg, &o, &v), CAIRN_OK);
+    assert_int_equal(search(v, p.url, "sip:aud0@example.org", false), CAIRN_OK);
+    cairn_ktv_destroy(v);
+    kth_kill(&aud, SIGTERM);
+    assert_int_equal(kth_wait(&aud), 0);
+    kth_kill(&p, SIGTERM);
+    assert_int_equal(kth_wait(&p), 0);
+    cts_rmdir(dir);
+    free(dir);
+    cairn_context_destroy(ctx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -437,6 +484,7 @@ int main(void)
         cmocka_unit_test(test_rollback),
         cmocka_unit_test(test_inconsistent_checkpoints),
         cmocka_unit_test(test_witness),
+        cmocka_unit_test(test_auditing_mode),
     };
     signal(SIGPIPE, SIG_IGN);
     return cmocka_run_group_tests(tests, NULL, NULL);

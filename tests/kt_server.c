@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "base.h"
+#include "cairn/ktserver.h"
 #include "cairn/ktverify.h"
 #include "kt_harness.h"
 #include "test_support.h"
@@ -401,12 +402,57 @@ static void test_flipped_bytes(void **state)
     cairn_context_destroy(ctx);
 }
 
+/* KT-API-6 HMAC publishing, with options from a --config file. */
+static void test_hmac_config(void **state)
+{
+    cairn_context *ctx = NULL;
+    char *dir = cts_tempdir(), keys[512], conf[600], hk[600], u[512], hdr[200];
+    const char *extra[] = {"--config", conf, NULL};
+    const uint8_t key[20] = "0123456789abcdefghij";
+    const char *body = "{\"updates\":[{\"label\":\"sip:h@x\",\"value_b64\":\"AA==\"}]}";
+    const char *hdrs[] = {hdr, NULL};
+    kth_proc p;
+    FILE *f;
+    (void)state;
+    assert_int_equal(cairn_context_create(NULL, &ctx), CAIRN_OK);
+    snprintf(keys, sizeof keys, "%s/keys", dir);
+    snprintf(conf, sizeof conf, "%s/kt.conf", dir);
+    snprintf(hk, sizeof hk, "%s/hmac.hex", dir);
+    f = fopen(hk, "w");
+    assert_non_null(f);
+    fputs("303132333435363738396162636465666768696a\n", f); /* hex of key */
+    fclose(f);
+    f = fopen(conf, "w");
+    assert_non_null(f);
+    fprintf(f, "# cairn-kt test config\nbatch-ms = 40\nhmac-key-file %s\nheartbeat-s 0\n", hk);
+    fclose(f);
+    assert_int_equal(kth_kt_start(&p, dir, keys, extra), 0);
+    snprintf(u, sizeof u, "%s/kt/v1/publish", p.url);
+    strcpy(hdr, "X-Cairn-KT-Auth: ");
+    assert_int_equal(cairn_kts_hmac_header(key, 20, (const uint8_t *)body, strlen(body),
+                                           now_ms(), hdr + strlen(hdr), 150), CAIRN_OK);
+    assert_int_equal(kth_request(ctx, "POST", u, hdrs, body, strlen(body)), 200);
+    /* The same header over another body fails; an old timestamp fails. */
+    assert_int_equal(kth_request(ctx, "POST", u, hdrs, "{}", 2), 401);
+    strcpy(hdr, "X-Cairn-KT-Auth: ");
+    assert_int_equal(cairn_kts_hmac_header(key, 20, (const uint8_t *)body, strlen(body),
+                                           now_ms() - 3600000, hdr + strlen(hdr), 150),
+                     CAIRN_OK);
+    assert_int_equal(kth_request(ctx, "POST", u, hdrs, body, strlen(body)), 401);
+    kth_kill(&p, SIGTERM);
+    assert_int_equal(kth_wait(&p), 0);
+    cts_rmdir(dir);
+    free(dir);
+    cairn_context_destroy(ctx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_publish_search), cmocka_unit_test(test_batching),
         cmocka_unit_test(test_heartbeat),      cmocka_unit_test(test_crash_restart),
         cmocka_unit_test(test_malformed),      cmocka_unit_test(test_flipped_bytes),
+        cmocka_unit_test(test_hmac_config),
     };
     signal(SIGPIPE, SIG_IGN);
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -57,13 +57,28 @@ static void log_stderr(void *ud, cairn_log_level level, const char *comp,
             ts.tv_nsec / 1000000, names[level], comp, line);
 }
 
+/* Values read from a config file live until main returns. */
+static char *g_strs[128];
+static size_t g_nstrs;
+
 static char *dupstr(const char *s)
 {
     size_t n = strlen(s) + 1;
-    char *p = malloc(n); /* lives for the whole process */
-    if (p)
+    char *p;
+    if (g_nstrs == CAIRN_ARRAY_LEN(g_strs))
+        return NULL;
+    p = malloc(n);
+    if (p) {
         memcpy(p, s, n);
+        g_strs[g_nstrs++] = p;
+    }
     return p;
+}
+
+static void free_strs(void)
+{
+    while (g_nstrs)
+        free(g_strs[--g_nstrs]);
 }
 
 static int set_opt(cairn_kts_options *o, const char *name, const char *val);
@@ -168,6 +183,7 @@ int main(int argc, char **argv)
     struct event *ev_int, *ev_term;
     cairn_status st;
     cairn_kts_options_init(&o);
+    atexit(free_strs);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         bool flag = !strcmp(a, "--init") || !strcmp(a, "--unsafe-test-mode");
