@@ -9,6 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "base.h"
@@ -402,6 +405,49 @@ static void test_flipped_bytes(void **state)
     cairn_context_destroy(ctx);
 }
 
+/* A publisher that gives up while its request is parked in the open batch
+ * (closes the connection): the server must survive, still publish the
+ * update, and answer others (KT-API-7). */
+static void test_abandoned_publish(void **state)
+{
+    cairn_context *ctx = NULL;
+    char *dir = cts_tempdir(), keys[512], req[512];
+    const char *extra[] = {"--batch-ms", "400", NULL};
+    const char *body = "{\"updates\":[{\"label\":\"sip:gone@x\",\"value_b64\":\"AA==\"}]}";
+    kth_proc p;
+    struct sockaddr_in sa;
+    uint64_t s0;
+    int fd, n;
+    (void)state;
+    assert_int_equal(cairn_context_create(NULL, &ctx), CAIRN_OK);
+    snprintf(keys, sizeof keys, "%s/keys", dir);
+    assert_int_equal(kth_kt_start(&p, dir, keys, extra), 0);
+    s0 = kth_tree_size(ctx, p.url);
+    n = snprintf(req, sizeof req,
+                 "POST /kt/v1/publish HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n"
+                 "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s",
+                 KTH_TOKEN, strlen(body), body);
+    memset(&sa, 0, sizeof sa);
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons((uint16_t)p.port);
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    fd = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(fd >= 0);
+    assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+    assert_int_equal(write(fd, req, (size_t)n), n);
+    usleep(100000);
+    close(fd);
+    usleep(600000);
+    assert_true(kth_tree_size(ctx, p.url) >= s0 + 1);
+    assert_int_equal(kth_publish(ctx, p.url, KTH_TOKEN, "sip:after@x", (const uint8_t *)"v", 1,
+                                 NULL, NULL), 200);
+    kth_kill(&p, SIGTERM);
+    assert_int_equal(kth_wait(&p), 0);
+    cts_rmdir(dir);
+    free(dir);
+    cairn_context_destroy(ctx);
+}
+
 /* KT-API-6 HMAC publishing, with options from a --config file. */
 static void test_hmac_config(void **state)
 {
@@ -452,7 +498,7 @@ int main(void)
         cmocka_unit_test(test_publish_search), cmocka_unit_test(test_batching),
         cmocka_unit_test(test_heartbeat),      cmocka_unit_test(test_crash_restart),
         cmocka_unit_test(test_malformed),      cmocka_unit_test(test_flipped_bytes),
-        cmocka_unit_test(test_hmac_config),
+        cmocka_unit_test(test_hmac_config),    cmocka_unit_test(test_abandoned_publish),
     };
     signal(SIGPIPE, SIG_IGN);
     return cmocka_run_group_tests(tests, NULL, NULL);
