@@ -105,6 +105,13 @@ static void test_publish_search(void **state)
     assert_int_equal(search(v2, p.url, "sip:bob@example.org", false, 0, false, &ver,
                             val, &vl), CAIRN_OK);
     assert_true(cairn_ktv_tree_size(v2) > cairn_ktv_tree_size(v));
+    /* The signed tree head endpoint verifies and matches the view. */
+    {
+        uint64_t hs = 0, hts = 0;
+        uint8_t hr[32], hsig[64];
+        assert_int_equal(cairn_ktv_fetch_tree_head(v2, p.url, &hs, hr, hsig, &hts), CAIRN_OK);
+        assert_int_equal(hs, cairn_ktv_tree_size(v2));
+    }
     /* The owner's monitoring of an honest server passes. */
     assert_int_equal(cairn_ktv_monitor(v2, p.url, (const uint8_t *)"sip:alice@example.org",
                                        21, now_ms()), CAIRN_OK);
@@ -333,6 +340,10 @@ static void test_malformed(void **state)
     assert_int_equal(kth_request(ctx, "GET", u, NULL, NULL, 0), 404);
     snprintf(u, sizeof u, "%s/mirror/tile/entries/000.p/1", p.url);
     assert_int_equal(kth_request(ctx, "GET", u, NULL, NULL, 0), 200);
+    snprintf(u, sizeof u, "%s/mirror/tile/0/000.p/1", p.url);
+    assert_int_equal(kth_request(ctx, "GET", u, NULL, NULL, 0), 200);
+    snprintf(u, sizeof u, "%s/mirror/checkpoint.1", p.url);
+    assert_int_equal(kth_request(ctx, "GET", u, NULL, NULL, 0), 200);
     snprintf(u, sizeof u, "%s/mirror/checkpoint.999", p.url);
     assert_int_equal(kth_request(ctx, "GET", u, NULL, NULL, 0), 404);
     /* The server is still healthy. */
@@ -398,6 +409,60 @@ static void test_flipped_bytes(void **state)
     cairn_free(ctx, before, bl);
     cairn_free(ctx, after, al);
     cairn_ktv_destroy(v);
+    kth_kill(&p, SIGTERM);
+    assert_int_equal(kth_wait(&p), 0);
+    cts_rmdir(dir);
+    free(dir);
+    cairn_context_destroy(ctx);
+}
+
+/* Raw GET returning the response head (status line + headers). */
+static void raw_get(unsigned port, const char *path, char *out, size_t cap)
+{
+    struct sockaddr_in sa;
+    char req[512];
+    size_t off = 0;
+    ssize_t r;
+    int fd = socket(AF_INET, SOCK_STREAM, 0), n;
+    memset(&sa, 0, sizeof sa);
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons((uint16_t)port);
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    out[0] = 0;
+    if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
+        if (fd >= 0)
+            close(fd);
+        return;
+    }
+    n = snprintf(req, sizeof req, "GET %s HTTP/1.0\r\nHost: x\r\n\r\n", path);
+    if (write(fd, req, (size_t)n) == n)
+        while (off < cap - 1 && (r = read(fd, out + off, cap - 1 - off)) > 0)
+            off += (size_t)r;
+    out[off] = 0;
+    close(fd);
+}
+
+/* KT-API-21/22: cache headers of the mirror's static files. */
+static void test_cache_headers(void **state)
+{
+    cairn_context *ctx = NULL;
+    char *dir = cts_tempdir(), keys[512], head[65536];
+    const char *extra[] = {"--batch-ms", "20", NULL};
+    kth_proc p;
+    (void)state;
+    assert_int_equal(cairn_context_create(NULL, &ctx), CAIRN_OK);
+    snprintf(keys, sizeof keys, "%s/keys", dir);
+    assert_int_equal(kth_kt_start(&p, dir, keys, extra), 0);
+    raw_get(p.port, "/mirror/checkpoint", head, sizeof head);
+    assert_non_null(strstr(head, "200"));
+    assert_non_null(strstr(head, "Cache-Control: no-cache"));
+    raw_get(p.port, "/mirror/checkpoint.1", head, sizeof head);
+    assert_non_null(strstr(head, "Cache-Control: public, max-age=31536000, immutable"));
+    raw_get(p.port, "/mirror/tile/0/000.p/1", head, sizeof head);
+    assert_non_null(strstr(head, "Cache-Control: public, max-age=5"));
+    raw_get(p.port, "/kt/v1/search?label=%01", head, sizeof head);
+    assert_non_null(strstr(head, "400"));
+    assert_non_null(strstr(head, "\"reason\""));
     kth_kill(&p, SIGTERM);
     assert_int_equal(kth_wait(&p), 0);
     cts_rmdir(dir);
@@ -499,6 +564,7 @@ int main(void)
         cmocka_unit_test(test_heartbeat),      cmocka_unit_test(test_crash_restart),
         cmocka_unit_test(test_malformed),      cmocka_unit_test(test_flipped_bytes),
         cmocka_unit_test(test_hmac_config),    cmocka_unit_test(test_abandoned_publish),
+        cmocka_unit_test(test_cache_headers),
     };
     signal(SIGPIPE, SIG_IGN);
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -13,6 +13,9 @@
 #include <string.h>
 
 #include "ktv_internal.h"
+#include "ktdir_internal.h"
+
+#include <sodium.h>
 
 typedef struct sink {
     cairn__buf b;
@@ -224,4 +227,68 @@ cairn_status cairn_ktv_gossip(const cairn_ktv *v, const char *auditor_url,
     if (status == 200)
         return CAIRN_OK;
     return status == 409 ? CAIRN_ERR_PROOF : CAIRN_ERR_PROTOCOL;
+}
+
+static bool b64_field(json_t *o, const char *k, uint8_t *out, size_t want)
+{
+    const char *s = json_string_value(json_object_get(o, k));
+    uint8_t tmp[96];
+    size_t n;
+    if (s == NULL || strlen(s) > 128 ||
+        cairn__base64_decode(tmp, sizeof tmp, &n, s, strlen(s)) != CAIRN_OK || n != want)
+        return false;
+    memcpy(out, tmp, want);
+    return true;
+}
+
+cairn_status cairn_ktv_fetch_tree_head(const cairn_ktv *v, const char *base_url,
+                                       uint64_t *tree_size, uint8_t root[32],
+                                       uint8_t signature[64], uint64_t *timestamp)
+{
+    char url[2048];
+    uint8_t *b = NULL, r[32], sig[64];
+    size_t n = 0;
+    json_t *o, *js, *jt;
+    uint64_t size, ts;
+    cairn__buf tbs;
+    cairn_status st;
+    bool ok;
+    if (v == NULL || base_url == NULL)
+        return CAIRN_ERR_INVALID_ARG;
+    snprintf(url, sizeof url, "%s/kt/v1/tree-head", base_url);
+    if ((st = get_checked(v->ctx, url, &b, &n)) != CAIRN_OK)
+        return st;
+    o = json_loadb((const char *)b, n, JSON_REJECT_DUPLICATES, NULL);
+    cairn_free(v->ctx, b, n);
+    js = json_object_get(o, "tree_size");
+    jt = json_object_get(o, "timestamp");
+    ok = json_is_integer(js) && json_integer_value(js) > 0 && json_is_integer(jt) &&
+         json_integer_value(jt) >= 0 && b64_field(o, "root_b64", r, 32) &&
+         b64_field(o, "signature_b64", sig, 64);
+    size = ok ? (uint64_t)json_integer_value(js) : 0;
+    ts = ok ? (uint64_t)json_integer_value(jt) : 0;
+    json_decref(o);
+    if (!ok)
+        return CAIRN_ERR_DECODE;
+    cairn__buf_init(&tbs, v->ctx, 4096);
+    st = ktdir__treehead_tbs(&tbs, &v->cfg, size, r);
+    if (st == CAIRN_OK &&
+        crypto_sign_verify_detached(sig, tbs.data, tbs.len, v->cfg.signature_public_key) != 0)
+        st = CAIRN_ERR_BAD_SIGNATURE;
+    cairn__buf_free(&tbs);
+    if (st != CAIRN_OK)
+        return st;
+    if (size < v->view.tree_size)
+        return CAIRN_ERR_STALE;
+    if (size == v->view.tree_size && memcmp(r, v->view.root, 32) != 0)
+        return CAIRN_ERR_PROOF;
+    if (tree_size)
+        *tree_size = size;
+    if (root)
+        memcpy(root, r, 32);
+    if (signature)
+        memcpy(signature, sig, 64);
+    if (timestamp)
+        *timestamp = ts;
+    return CAIRN_OK;
 }

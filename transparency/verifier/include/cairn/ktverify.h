@@ -167,6 +167,17 @@ CAIRN_MUST_CHECK cairn_status cairn_ktv_monitor(cairn_ktv *v,
                                                 size_t label_len,
                                                 int64_t now_ms);
 
+/* Fetches GET /kt/v1/tree-head, checks the directory's signature over
+ * TreeHeadTBS(config, size, root) and, against the view: a size below the
+ * view's is CAIRN_ERR_STALE, the view's size with another root is
+ * CAIRN_ERR_PROOF (a fork; keep both heads). It does NOT move the view
+ * (the draft's views advance only through search/monitor proofs); use it
+ * to learn the current size or to gossip the newest head. Outputs are
+ * written only on success. */
+CAIRN_MUST_CHECK cairn_status cairn_ktv_fetch_tree_head(
+    const cairn_ktv *v, const char *base_url, uint64_t *tree_size,
+    uint8_t root[32], uint8_t signature[64], uint64_t *timestamp);
+
 /* Gossips the view's last signed head to an auditor (POST /gossip).
  * CAIRN_OK: the auditor found it consistent (or not yet reached, *pending
  * true); CAIRN_ERR_PROOF: the auditor saw a split view (409); PROTOCOL:
