@@ -470,6 +470,50 @@ static void test_cache_headers(void **state)
     cairn_context_destroy(ctx);
 }
 
+/* Optional HTTPS (--tls-cert/--tls-key): a TLS client gets the same API.
+ * Uses the openssl and curl command-line tools; skipped without them. */
+static void test_https(void **state)
+{
+    cairn_context *ctx = NULL;
+    char *dir = cts_tempdir(), keys[512], cert[600], key[600], cmd[2048], out[4096];
+    const char *extra[] = {"--batch-ms", "20", "--tls-cert", cert, "--tls-key", key, NULL};
+    kth_proc p;
+    FILE *f;
+    size_t n;
+    (void)state;
+    if (access("/usr/bin/openssl", X_OK) != 0 || access("/usr/bin/curl", X_OK) != 0) {
+        cts_rmdir(dir);
+        free(dir);
+        skip();
+    }
+    assert_int_equal(cairn_context_create(NULL, &ctx), CAIRN_OK);
+    snprintf(keys, sizeof keys, "%s/keys", dir);
+    snprintf(cert, sizeof cert, "%s/cert.pem", dir);
+    snprintf(key, sizeof key, "%s/key.pem", dir);
+    snprintf(cmd, sizeof cmd,
+             "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 "
+             "-subj /CN=127.0.0.1 -keyout %s -out %s >/dev/null 2>&1", key, cert);
+    assert_int_equal(system(cmd), 0);
+    assert_int_equal(kth_kt_start(&p, dir, keys, extra), 0);
+    snprintf(cmd, sizeof cmd,
+             "curl -sk -H 'Authorization: Bearer %s' -d '{\"updates\":[{\"label\":"
+             "\"sip:tls@x\",\"value_b64\":\"AA==\"}]}' https://127.0.0.1:%u/kt/v1/publish",
+             KTH_TOKEN, p.port);
+    f = popen(cmd, "r");
+    assert_non_null(f);
+    n = fread(out, 1, sizeof out - 1, f);
+    out[n] = 0;
+    pclose(f);
+    assert_non_null(strstr(out, "\"position\""));
+    /* Plain HTTP on the TLS port gets nothing useful. */
+    assert_int_not_equal(kth_tree_size(ctx, p.url), 2);
+    kth_kill(&p, SIGTERM);
+    assert_int_equal(kth_wait(&p), 0);
+    cts_rmdir(dir);
+    free(dir);
+    cairn_context_destroy(ctx);
+}
+
 /* A publisher that gives up while its request is parked in the open batch
  * (closes the connection): the server must survive, still publish the
  * update, and answer others (KT-API-7). */
@@ -564,7 +608,7 @@ int main(void)
         cmocka_unit_test(test_heartbeat),      cmocka_unit_test(test_crash_restart),
         cmocka_unit_test(test_malformed),      cmocka_unit_test(test_flipped_bytes),
         cmocka_unit_test(test_hmac_config),    cmocka_unit_test(test_abandoned_publish),
-        cmocka_unit_test(test_cache_headers),
+        cmocka_unit_test(test_cache_headers),  cmocka_unit_test(test_https),
     };
     signal(SIGPIPE, SIG_IGN);
     return cmocka_run_group_tests(tests, NULL, NULL);

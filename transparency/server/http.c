@@ -154,6 +154,8 @@ cairn_status kts__http_start(kts_server *s)
                                             EVHTTP_REQ_HEAD);
     evhttp_set_timeout(s->http, 30);
     evhttp_set_gencb(s->http, dispatch, s);
+    if (s->opt.tls_cert && kts__tls_setup(s) != CAIRN_OK)
+        return CAIRN_ERR_TLS;
     h = evhttp_bind_socket_with_handle(s->http, s->opt.listen_addr, s->opt.port);
     if (h == NULL) {
         CAIRN_LOGE(s->ctx, "kt", "cannot listen on %s:%u", s->opt.listen_addr,

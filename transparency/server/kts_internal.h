@@ -56,6 +56,7 @@ typedef struct kts_server {
     bool broken;
     int64_t last_commit_ms;
     uint64_t last_ts;
+    void *tls_ctx;               /* SSL_CTX when serving HTTPS */
     uint8_t token[256];
     size_t token_len;
     uint8_t hmac_key[64];
@@ -91,6 +92,9 @@ void kts__heartbeat_cb(evutil_socket_t fd, short what, void *arg);
 
 /* http.c: routing and replies. */
 cairn_status kts__http_start(kts_server *s);
+/* tls.c: HTTPS through libevent_openssl bufferevents (optional). */
+cairn_status kts__tls_setup(kts_server *s);
+void kts__tls_free(kts_server *s);
 void kts__reply_error(struct evhttp_request *req, int code, const char *err,
                       const char *reason);
 void kts__reply_bytes(struct evhttp_request *req, const char *ctype,

@@ -278,6 +278,7 @@ void cairn_kts_destroy(cairn_kts_server *s)
         (void)kts__commit(s);
     if (s->http)
         evhttp_free(s->http);
+    kts__tls_free(s);
     if (s->batch_ev)
         event_free(s->batch_ev);
     if (s->heartbeat_ev)
