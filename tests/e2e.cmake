@@ -16,3 +16,11 @@ if(TARGET cairn-kt AND TARGET cairn-cli)
   target_include_directories(e2e_cli PRIVATE ${CMAKE_SOURCE_DIR}/transparency/directory)
   add_dependencies(e2e_cli cairn-kt cairn-cli)
 endif()
+# (relay_support.c is compiled in directly: relay.cmake, which makes it a
+# library, is read after this file)
+if(TARGET cairn-relay AND TARGET cairn_engine)
+  cairn_add_test(e2e_relay SOURCES e2e_relay.c relay_support.c
+    LIBS cairn_engine cairn_sip Cairn::curl Cairn::openssl Cairn::sodium TIMEOUT 180)
+  target_compile_definitions(e2e_relay PRIVATE RELAY_BIN="$<TARGET_FILE:cairn-relay>")
+  add_dependencies(e2e_relay cairn-relay)
+endif()

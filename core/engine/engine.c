@@ -123,6 +123,16 @@ cairn_status engine__ensure_login(cairn_engine *e)
     return CAIRN_OK;
 }
 
+static cairn_status net_handler(void *ud, engine_envelope *env)
+{
+    cairn_engine *e = ud;
+    cairn_status rc;
+    engine__lock(e);
+    rc = engine__handle_envelope(e, env);
+    engine__unlock(e);
+    return rc;
+}
+
 cairn_status cairn_engine_open(cairn_context *ctx, const char *path,
                                const uint8_t key[CAIRN_STORAGE_KEY_BYTES],
                                const cairn_engine_config *cfg, cairn_engine **out)
@@ -132,6 +142,7 @@ cairn_status cairn_engine_open(cairn_context *ctx, const char *path,
     pthread_mutexattr_t ma;
     cairn_status rc;
     char stored[sizeof(e->relay)];
+    char ca[600] = "";
 
     if (ctx == NULL || key == NULL || out == NULL)
         return CAIRN_ERR_INVALID_ARG;
@@ -197,8 +208,17 @@ cairn_status cairn_engine_open(cairn_context *ctx, const char *path,
         rc = estore__meta_put_str(e, "kt.auditor", e->auditor_url);
     else if (rc == CAIRN_OK)
         (void)estore__meta_get_str(e, "kt.auditor", e->auditor_url, sizeof(e->auditor_url));
+    if (rc == CAIRN_OK && cfg->ca_file)
+        rc = estore__meta_put_str(e, "relay.ca", cfg->ca_file);
+    else if (rc == CAIRN_OK)
+        (void)estore__meta_get_str(e, "relay.ca", ca, sizeof(ca));
     if (rc == CAIRN_OK && e->relay[0])
-        rc = engine__net_open(ctx, e->relay, cfg->ca_file, &e->net);
+        rc = engine__net_open(ctx, e->relay, cfg->ca_file ? cfg->ca_file : (ca[0] ? ca : NULL),
+                              &e->net);
+    if (rc == CAIRN_OK && e->net) {
+        e->net->handler = net_handler;
+        e->net->handler_ud = e;
+    }
     if (rc != CAIRN_OK) {
         cairn_engine_close(e);
         return rc;

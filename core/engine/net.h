@@ -74,14 +74,23 @@ typedef struct engine_net_ops {
     void (*destroy)(engine_net *n);
 } engine_net_ops;
 
+/* Backends that receive by push (a SIP connection) hand each envelope to
+ * this handler as it arrives, so it is acknowledged only after the engine
+ * stored its effects (a store failure makes the relay keep it). */
+typedef cairn_status (*engine_net_handler)(void *ud, engine_envelope *env);
+
 struct engine_net {
     const engine_net_ops *ops;
     const cairn_context *ctx;
+    engine_net_handler handler;
+    void *handler_ud;
 };
 
 /* Opens the backend for a relay URL ("dir:/path", "https://..."). */
 cairn_status engine__net_open(const cairn_context *ctx, const char *url, const char *ca_file,
                               engine_net **out);
+cairn_status engine__net_relay_open(const cairn_context *ctx, const char *url, const char *ca_file,
+                                    engine_net **out);
 cairn_status engine__net_dir_open(const cairn_context *ctx, const char *path, engine_net **out);
 
 void engine__envelope_clear(const cairn_context *ctx, engine_envelope *e);

@@ -799,10 +799,11 @@ void engine__envelope_clear(const cairn_context *ctx, engine_envelope *e)
 cairn_status engine__net_open(const cairn_context *ctx, const char *url, const char *ca_file,
                               engine_net **out)
 {
-    (void)ca_file;
     if (url == NULL)
         return CAIRN_ERR_INVALID_ARG;
     if (strncmp(url, "dir:", 4) == 0)
         return engine__net_dir_open(ctx, url + 4, out);
+    if (strncmp(url, "https://", 8) == 0)
+        return engine__net_relay_open(ctx, url, ca_file, out);
     return CAIRN_ERR_UNSUPPORTED;
 }

@@ -254,6 +254,13 @@ cairn_status engine__handle_envelope(cairn_engine *e, engine_envelope *env)
         /* a sender-key distribution inside a 1:1 session */
         rc = cairn_group_receive_distribution(e->acct, env->group_id, &from,
                                               (cairn_message_type)env->type, env->data, env->len);
+        /* a transport that does not carry the inner type (cairn.Type:
+         * distribution) hands it as PREKEY: the other type is tried too;
+         * a failed attempt changes nothing (atomic) */
+        if (env->type == CAIRN_MSG_PREKEY &&
+            (rc == CAIRN_ERR_INVALID_MESSAGE || rc == CAIRN_ERR_DECODE))
+            rc = cairn_group_receive_distribution(e->acct, env->group_id, &from, CAIRN_MSG_NORMAL,
+                                                  env->data, env->len);
         if (rc == CAIRN_ERR_NOT_MEMBER || rc == CAIRN_ERR_NOT_FOUND) {
             snprintf(hold, sizeof(hold), "group:%s", env->group_id);
             return estore__held_put(e, hold, env);
