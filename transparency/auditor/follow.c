@@ -208,6 +208,23 @@ static cairn_status mirror_consistent(kta *a, const cairn_checkpoint *cp,
     return CAIRN_OK;
 }
 
+/* Size of the latest mirror checkpoint, unverified (0 on failure). */
+static uint64_t mirror_size_hint(kta *a)
+{
+    uint8_t *b = NULL;
+    size_t n = 0;
+    uint64_t size = 0;
+    const uint8_t *nl;
+    if (get(a, "/mirror/checkpoint", CAIRN_NOTE_MAX_SIZE, &b, &n) != CAIRN_OK)
+        return 0;
+    nl = memchr(b, '\n', n);
+    if (nl)
+        for (const uint8_t *p = nl + 1; p < b + n && *p >= '0' && *p <= '9' && size < UINT64_MAX / 10; p++)
+            size = size * 10 + (uint64_t)(*p - '0');
+    cairn_free(a->ctx, b, n);
+    return size;
+}
+
 /* Mirror entries [from, to) into out (40 bytes each) from the bundles. */
 static cairn_status mirror_entries(kta *a, uint64_t from, uint64_t to, uint8_t *out)
 {
@@ -222,7 +239,20 @@ static cairn_status mirror_entries(kta *a, uint64_t from, uint64_t to, uint8_t *
         if ((st = cairn_tlog_bundle_path(rel, sizeof rel, idx, w)) != CAIRN_OK)
             return st;
         snprintf(path, sizeof path, "/mirror/%s", rel);
-        if ((st = get(a, path, CAIRN_TLOG_BUNDLE_MAX_LEN, &b, &n)) != CAIRN_OK)
+        st = get(a, path, CAIRN_TLOG_BUNDLE_MAX_LEN, &b, &n);
+        if (st == CAIRN_ERR_NOT_FOUND) {
+            /* The mirror grew past `to` and dropped that partial bundle:
+             * read the bundle at the current size (a hint only: the
+             * entries are checked against the signed roots later). */
+            uint64_t msize = mirror_size_hint(a);
+            unsigned w2 = msize > to ? cairn_tlog_tile_width(0, idx, msize) : 0;
+            if (w2 > w && cairn_tlog_bundle_path(rel, sizeof rel, idx, w2) == CAIRN_OK) {
+                snprintf(path, sizeof path, "/mirror/%s", rel);
+                st = get(a, path, CAIRN_TLOG_BUNDLE_MAX_LEN, &b, &n);
+                w = w2;
+            }
+        }
+        if (st != CAIRN_OK)
             return st;
         st = cairn_tlog_bundle_check(b, n, w, NULL, 0);
         for (uint64_t i = idx * 256; st == CAIRN_OK && i < idx * 256 + w; i++) {
@@ -237,7 +267,7 @@ static cairn_status mirror_entries(kta *a, uint64_t from, uint64_t to, uint8_t *
         cairn_free(a->ctx, b, n);
         if (st != CAIRN_OK)
             return st;
-        p = idx * 256 + w;
+        p = idx * 256 + w < to ? idx * 256 + w : to;
     }
     return CAIRN_OK;
 }
@@ -367,6 +397,7 @@ cairn_status kta__poll(kta *a)
     cairn_kta_head h;
     cairn_checkpoint cp;
     char hjson[512], ojson[512];
+    bool changed;
     cairn_status st;
     if ((st = get(a, "/kt/v1/tree-head", 256 * 1024, &b, &n)) != CAIRN_OK)
         return st;
@@ -429,6 +460,7 @@ cairn_status kta__poll(kta *a)
     if ((st = sign_head(a, root, hjson)) != CAIRN_OK)
         goto out;
     (void)kta__root_put(a, h.tree_size, root);
+    changed = h.tree_size != a->head_size;
     a->head_size = h.tree_size;
     memcpy(a->head_root, h.root, 32);
     memcpy(a->head_sig, h.signature, 64);
@@ -449,8 +481,9 @@ cairn_status kta__poll(kta *a)
             kta__state_put(a, "checkpoint", a->cp_note, a->cp_note_len) != CAIRN_OK)
             kta__report(a, "warning", "cannot persist the audited heads");
     }
-    kta__report(a, "audited", "tree size %llu verified (prefix transitions, mirror, heads)",
-                (unsigned long long)h.tree_size);
+    if (changed || a->once)
+        kta__report(a, "audited", "tree size %llu verified (prefix transitions, mirror, heads)",
+                    (unsigned long long)h.tree_size);
 out:
     if (note)
         cairn_free(a->ctx, note, nl);
