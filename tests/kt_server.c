@@ -97,6 +97,12 @@ static void test_publish_search(void **state)
     assert_int_equal(search(v, p.url, "sip:nobody@example.org", false, 0, false, NULL,
                             NULL, NULL), CAIRN_ERR_NOT_FOUND);
 
+    /* A phone-number label with '+' round-trips through the query string. */
+    assert_int_equal(kth_publish(ctx, p.url, KTH_TOKEN, "sip:+4412345@example.org",
+                                 (const uint8_t *)"tel-key", 7, NULL, NULL), 200);
+    assert_int_equal(search(v, p.url, "sip:+4412345@example.org", false, 0, false, &ver, val,
+                            &vl), CAIRN_OK);
+    assert_memory_equal(val, "tel-key", 7);
     /* Persist and reload the view, then keep verifying from it. */
     assert_int_equal(cairn_ktv_serialize(v, &blob, &bl), CAIRN_OK);
     assert_int_equal(cairn_ktv_parse(ctx, &cfg, NULL, blob, bl, &v2), CAIRN_OK);
