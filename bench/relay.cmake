@@ -1,0 +1,10 @@
+# cairn-relay load benchmark (messages/s, p50/p99 latency, RSS per idle TLS
+# connection) with mosquitto (QoS 1, persistence, TLS) driven by the same
+# load generator for comparison. Needs the mosquitto binary on PATH.
+if(TARGET cairn-relay)
+  add_executable(bench_relay ${CMAKE_SOURCE_DIR}/bench/bench_relay.c)
+  target_compile_definitions(bench_relay PRIVATE RELAY_BIN="$<TARGET_FILE:cairn-relay>")
+  target_link_libraries(bench_relay PRIVATE cairn_sip Cairn::event Cairn::openssl Cairn::curl m)
+  set_target_properties(bench_relay PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/bench)
+  add_dependencies(bench_relay cairn-relay)
+endif()
