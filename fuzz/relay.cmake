@@ -1,0 +1,11 @@
+# cairn-relay fuzz targets: the parsers the relay wrote itself (INI config,
+# identities and Basic credentials, cairn-keys/1 uploads, RFC 5365 bodies).
+# Sources in server/fuzz, seeds in fuzz/corpus/relay_*.
+if(TARGET cairn_relay_parse)
+  foreach(t config ident keys recipients)
+    cairn_add_fuzzer(fuzz_relay_${t}
+      SOURCE ${CMAKE_SOURCE_DIR}/server/fuzz/fuzz_relay_${t}.c
+      LIBS cairn_relay_parse
+      CORPUS ${CMAKE_SOURCE_DIR}/fuzz/corpus/relay_${t})
+  endforeach()
+endif()
