@@ -430,6 +430,66 @@ static void test_witness(void **state)
     cairn_context_destroy(ctx);
 }
 
+/* cairn-kt feeds its mirror checkpoints to a witness (cairn-audit) and
+ * serves them with the cosignature (KT-API-24), first from size 0, then
+ * with consistency proofs built from its tiles. */
+static void test_witness_feed(void **state)
+{
+    cairn_context *ctx = NULL;
+    char *dir = cts_tempdir(), keys[512], port[16], u[512], wurl[128];
+    const char *extra[] = {"--batch-ms", "30", NULL};
+    const char *extra2[] = {"--batch-ms", "30", "--port", port, "--witness", wurl, NULL};
+    kth_proc a, aud;
+    unsigned long long first = 0, second = 0;
+    (void)state;
+    assert_int_equal(cairn_context_create(NULL, &ctx), CAIRN_OK);
+    snprintf(keys, sizeof keys, "%s/keys", dir);
+    assert_int_equal(kth_kt_start(&a, dir, keys, extra), 0);
+    publish_n(ctx, a.url, "f", 1);
+    assert_int_equal(start_auditor(&aud, dir, a.url, false), 0);
+    for (int i = 0; i < 200 && audited_size(ctx, aud.url) < 2; i++)
+        usleep(50000);
+    snprintf(port, sizeof port, "%u", a.port);
+    snprintf(wurl, sizeof wurl, "%s", aud.url);
+    kth_kill(&a, SIGTERM);
+    assert_int_equal(kth_wait(&a), 0);
+    assert_int_equal(kth_kt_start(&a, dir, keys, extra2), 0);
+    snprintf(u, sizeof u, "%s/mirror/checkpoint.cosigned", a.url);
+    for (int round = 0; round < 2; round++) {
+        char *t = NULL;
+        size_t n = 0;
+        for (int i = 0; i < 100; i++) {
+            t = get_text(ctx, u, &n);
+            if (t) {
+                unsigned long long sz = strtoull(strchr(t, '\n') + 1, NULL, 10);
+                if (sz > first)
+                    break;
+                free(t);
+                t = NULL;
+            }
+            usleep(50000);
+        }
+        assert_non_null(t);
+        assert_non_null(strstr(t, "\xe2\x80\x94 cairn-audit "));
+        assert_non_null(strstr(t, "\xe2\x80\x94 cairn-kt.mirror "));
+        if (round == 0)
+            first = strtoull(strchr(t, '\n') + 1, NULL, 10);
+        else
+            second = strtoull(strchr(t, '\n') + 1, NULL, 10);
+        free(t);
+        if (round == 0)
+            publish_n(ctx, a.url, "g", 300); /* past a full tile: proofs from tiles */
+    }
+    assert_true(second > first);
+    kth_kill(&aud, SIGTERM);
+    assert_int_equal(kth_wait(&aud), 0);
+    kth_kill(&a, SIGTERM);
+    assert_int_equal(kth_wait(&a), 0);
+    cts_rmdir(dir);
+    free(dir);
+    cairn_context_destroy(ctx);
+}
+
 /* Third-party-auditing mode end to end: the server refuses searches until
  * the auditor's head is installed (KT-API-10, KT-API-14); the auditor
  * pushes it (KT-AUDIT-5); a client that requires an auditor-signed head
@@ -485,6 +545,7 @@ int main(void)
         cmocka_unit_test(test_inconsistent_checkpoints),
         cmocka_unit_test(test_witness),
         cmocka_unit_test(test_auditing_mode),
+        cmocka_unit_test(test_witness_feed),
     };
     signal(SIGPIPE, SIG_IGN);
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -87,6 +87,18 @@ void kts__h_mirror(struct evhttp_request *req, void *arg)
         serve_file(s, req, "checkpoint", "text/plain; charset=utf-8", "no-cache");
         return;
     }
+    if (strcmp(path, "checkpoint.cosigned") == 0) {
+        char *note = NULL;
+        size_t nl = 0;
+        if (kts__witness_note(s, &note, &nl) != CAIRN_OK) {
+            kts__reply_error(req, 404, "not_found", "no cosigned checkpoint yet");
+            return;
+        }
+        kts__reply_bytes(req, "text/plain; charset=utf-8", (const uint8_t *)note, nl,
+                         "no-cache");
+        cairn_free(s->ctx, note, nl);
+        return;
+    }
     if (strncmp(path, "checkpoint.", 11) == 0) {
         uint64_t n;
         char rel[64];

@@ -57,6 +57,7 @@ typedef struct kts_server {
     int64_t last_commit_ms;
     uint64_t last_ts;
     void *tls_ctx;               /* SSL_CTX when serving HTTPS */
+    struct kts_witness *wit;     /* witness feeder thread (witness.c) */
     uint8_t token[256];
     size_t token_len;
     uint8_t hmac_key[64];
@@ -92,6 +93,17 @@ void kts__heartbeat_cb(evutil_socket_t fd, short what, void *arg);
 
 /* http.c: routing and replies. */
 cairn_status kts__http_start(kts_server *s);
+/* witness.c: a thread that submits each new mirror checkpoint to the
+ * configured witnesses (c2sp-tlog-witness.md) and keeps the cosigned
+ * note, served at /mirror/checkpoint.cosigned. It reads only published,
+ * immutable files of the mirror directory, never the tlog handle. */
+cairn_status kts__witness_start(kts_server *s);
+void kts__witness_stop(kts_server *s);
+/* Copy of the latest checkpoint with the witnesses' cosignatures
+ * (cairn_free), or CAIRN_ERR_NOT_FOUND. */
+cairn_status kts__witness_note(kts_server *s, char **out, size_t *len);
+void kts__h_cosigned(struct evhttp_request *req, void *arg);
+
 /* tls.c: HTTPS through libevent_openssl bufferevents (optional). */
 cairn_status kts__tls_setup(kts_server *s);
 void kts__tls_free(kts_server *s);

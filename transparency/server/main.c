@@ -30,6 +30,7 @@ static void usage(FILE *f)
         "  --token-file F        publisher bearer token (16..255 bytes)\n"
         "  --hmac-key-file F     publisher HMAC key (hex, 16..64 bytes)\n"
         "  --tls-cert F, --tls-key F  serve HTTPS with this PEM chain and key\n"
+        "  --witness URL         feed mirror checkpoints to this C2SP witness (up to 4)\n"
         "  --batch-ms N          batching window (default 1000)\n"
         "  --batch-max N         commit early at N staged updates (default 100000)\n"
         "  --heartbeat-s N       empty entry at least every N s (default 60, 0 off)\n"
@@ -142,6 +143,10 @@ static int set_opt(cairn_kts_options *o, const char *name, const char *val)
     else if (!strcmp(name, "token-file")) o->token_file = val;
     else if (!strcmp(name, "hmac-key-file")) o->hmac_key_file = val;
     else if (!strcmp(name, "tls-cert")) o->tls_cert = val;
+    else if (!strcmp(name, "witness")) {
+        if (o->n_witness == CAIRN_ARRAY_LEN(o->witness_urls)) return -1;
+        o->witness_urls[o->n_witness++] = val;
+    }
     else if (!strcmp(name, "tls-key")) o->tls_key = val;
     else if (!strcmp(name, "port")) { if (num(val, 65535, &n)) return -1; o->port = (uint16_t)n; }
     else if (!strcmp(name, "batch-ms")) { if (num(val, 600000, &n) || !n) return -1; o->batch_ms = (uint32_t)n; }

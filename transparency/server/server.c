@@ -245,6 +245,8 @@ cairn_status cairn_kts_create(const cairn_context *ctx, const cairn_kts_options 
     }
     if ((st = kts__http_start(s)) != CAIRN_OK)
         goto fail;
+    if ((st = kts__witness_start(s)) != CAIRN_OK)
+        goto fail;
     if (o->unsafe_test_mode)
         CAIRN_LOGW(ctx, "kt", "UNSAFE TEST MODE: misbehaviour endpoints enabled");
     CAIRN_LOGI(ctx, "kt", "ready: tree size %llu, mirror size %llu",
@@ -276,6 +278,7 @@ void cairn_kts_destroy(cairn_kts_server *s)
         return;
     if (s->batch_open && !s->broken)
         (void)kts__commit(s);
+    kts__witness_stop(s);
     if (s->http)
         evhttp_free(s->http);
     kts__tls_free(s);

@@ -44,6 +44,8 @@ typedef struct cairn_kts_options {
     int mode;                    /* 1 contact monitoring, 3 auditing */
     uint8_t auditor_public_key[32];
     uint64_t max_auditor_lag, max_ahead, max_behind, rmw;
+    const char *witness_urls[4]; /* C2SP witnesses fed with the mirror */
+    size_t n_witness;
     const char *tls_cert;        /* PEM chain: serve HTTPS (may be NULL) */
     const char *tls_key;         /* PEM private key */
     bool unsafe_test_mode;       /* KT-API-30 */
