@@ -34,6 +34,7 @@ typedef struct cli {
     const char *profile;
     const char *home; /* --home: overrides both XDG directories */
     const char *relay;
+    const char *relay_ca;
     const char *kt_url;
     const char *kt_sig_key;
     const char *kt_vrf_key;

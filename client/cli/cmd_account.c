@@ -5,6 +5,8 @@
  */
 #include <string.h>
 
+#include <sodium.h>
+
 #include "cli.h"
 
 static const char INIT_HELP[] =
@@ -99,9 +101,11 @@ int cmd_whoami(cli *c, int argc, char **argv)
         json_t *d = json_array();
         for (size_t i = 0; i < nd; i++)
             json_array_append_new(d, json_integer(devs[i]));
-        cli_json_out(json_pack("{s:s, s:i, s:s, s:s, s:s, s:o}", "uri", uri, "device", (int)device,
-                               "identity", fp, "profile", c->profile, "relay",
-                               c->relay ? c->relay : "", "devices", d));
+        char b64[64];
+        sodium_bin2base64(b64, sizeof(b64), key, sizeof(key), sodium_base64_VARIANT_ORIGINAL);
+        cli_json_out(json_pack("{s:s, s:i, s:s, s:s, s:s, s:s, s:o}", "uri", uri, "device",
+                               (int)device, "identity", fp, "identity_key", b64, "profile",
+                               c->profile, "relay", c->relay ? c->relay : "", "devices", d));
     } else {
         printf("%s, device %u (profile %s)\nidentity key: %s\nrelay: %s\ndevices:", uri, device,
                c->profile, fp, c->relay ? c->relay : "(stored in account)");

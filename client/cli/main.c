@@ -36,7 +36,8 @@ static int usage(FILE *f)
                "  --profile NAME     account profile (default: default)\n"
                "  --home DIR         keep data and config under DIR (instead of XDG dirs)\n"
                "  --json             machine-readable output (one JSON value per line)\n"
-               "  --relay URL        relay: https://host:port or dir:/path\n"
+               "  --relay URL        relay: https://host:port/?sip=PORT or dir:/path\n"
+               "  --relay-ca FILE    certificate (or CA) that authenticates the relay\n"
                "  --kt-url URL       key-transparency directory\n"
                "  --kt-keys SIG:VRF  the directory's public keys (hex)\n"
                "  --require-kt       refuse contacts the directory cannot vouch for\n"
@@ -76,6 +77,8 @@ int main(int argc, char **argv)
             c.home = v, i++;
         } else if (v && strcmp(a, "--relay") == 0) {
             c.relay = v, i++;
+        } else if (v && strcmp(a, "--relay-ca") == 0) {
+            c.relay_ca = v, i++;
         } else if (v && strcmp(a, "--kt-url") == 0) {
             c.kt_url = v, i++;
         } else if (v && strcmp(a, "--auditor") == 0) {

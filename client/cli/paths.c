@@ -5,7 +5,7 @@
  * account.db (the encrypted store) and storage.key (32 random bytes, mode
  * 0600: a desktop has no platform keystore; CAIRN_STORAGE_KEY=<64 hex>
  * overrides it). Config: $XDG_CONFIG_HOME/cairn/<profile>.conf (default
- * ~/.config), "key = value" lines: relay, kt_url, kt_sig_key, kt_vrf_key,
+ * ~/.config), "key = value" lines: relay, relay_ca, kt_url, kt_sig_key, kt_vrf_key,
  * require_kt, auditor, auditor_key, device_name. --home DIR puts both under DIR.
  */
 #include <errno.h>
@@ -91,7 +91,7 @@ static char *trim(char *s)
 }
 
 /* Config strings live as long as the process. */
-static char cfg_store[10][1024];
+static char cfg_store[12][1024];
 
 void cli_config_load(cli *c)
 {
@@ -100,7 +100,7 @@ void cli_config_load(cli *c)
     int slot = 0;
     if (f == NULL)
         return;
-    while (fgets(line, sizeof(line), f) && slot < 10) {
+    while (fgets(line, sizeof(line), f) && slot < 12) {
         char *eq, *k, *v;
         if (line[0] == '#' || (eq = strchr(line, '=')) == NULL)
             continue;
@@ -113,6 +113,8 @@ void cli_config_load(cli *c)
         v = cfg_store[slot];
         if (strcmp(k, "relay") == 0 && !c->relay)
             c->relay = v, slot++;
+        else if (strcmp(k, "relay_ca") == 0 && !c->relay_ca)
+            c->relay_ca = v, slot++;
         else if (strcmp(k, "kt_url") == 0 && !c->kt_url)
             c->kt_url = v, slot++;
         else if (strcmp(k, "kt_sig_key") == 0 && !c->kt_sig_key)
@@ -148,6 +150,8 @@ int cli_config_save(cli *c)
     fprintf(f, "# cairn profile %s (see cairn(1))\n", c->profile);
     if (c->relay)
         fprintf(f, "relay = %s\n", c->relay);
+    if (c->relay_ca)
+        fprintf(f, "relay_ca = %s\n", c->relay_ca);
     if (c->kt_url)
         fprintf(f, "kt_url = %s\n", c->kt_url);
     if (c->kt_sig_key)
@@ -222,6 +226,7 @@ int cli_open(cli *c, int create)
         return CLI_ERR;
     cairn_engine_config_init(&cfg);
     cfg.relay = c->relay;
+    cfg.ca_file = c->relay_ca;
     cfg.kt_url = c->kt_url;
     cfg.kt_sig_key = c->kt_sig_key;
     cfg.kt_vrf_key = c->kt_vrf_key;

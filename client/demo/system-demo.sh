@@ -5,14 +5,25 @@
 # every step was verified. Everything lives in a temporary directory that is
 # removed at the end.
 #
-#   usage: client/demo/system-demo.sh [BUILD_DIR]     (default: build/release)
+#   usage: client/demo/system-demo.sh [BUILD_DIR] [cairn-relay|dir]
+#          (default: build/release, cairn-relay when it is built)
 #
-# The relay is the directory relay ("dir:"), which publishes identity keys
-# to cairn-kt like cairn-relay does; the cairn-relay backend of the engine
-# joins this script when it is wired (see core/engine/README.md).
+# With cairn-relay, everything goes through the real relay (HTTPS, SIP over
+# TLS, its durable queue and file store) except device linking, which
+# needs a provisioning mailbox the relay does not offer yet (spec
+# client-engine.md ENG-RELAY-5): that step is reported as skipped. The
+# relay's KT publisher does not speak cairn-kt's API yet, so the script
+# publishes each new identity key to cairn-kt as the operator would.
+# With "dir", the relay is a shared directory that publishes to cairn-kt
+# itself, and every step runs.
 set -u
 
 BUILD=${1:-build/release}
+MODE=${2:-}
+RELAYBIN=$BUILD/server/cairn-relay
+if [ -z "$MODE" ]; then
+    if [ -x "$RELAYBIN" ]; then MODE=cairn-relay; else MODE=dir; fi
+fi
 CAIRN=$BUILD/client/cairn
 KT=$BUILD/transparency/server/cairn-kt
 AUDIT=$BUILD/transparency/auditor/cairn-audit
@@ -23,7 +34,10 @@ done
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/cairn-demo.XXXXXX")
 KT_PID=
 AUD_PID=
+RELAY_PID=
+SKIPPED=0
 cleanup() {
+    [ -n "$RELAY_PID" ] && kill "$RELAY_PID" 2>/dev/null && wait "$RELAY_PID" 2>/dev/null
     [ -n "$AUD_PID" ] && kill "$AUD_PID" 2>/dev/null && wait "$AUD_PID" 2>/dev/null
     [ -n "$KT_PID" ] && kill "$KT_PID" 2>/dev/null && wait "$KT_PID" 2>/dev/null
     rm -rf "$TMP"
@@ -50,8 +64,25 @@ for _ in $(seq 1 100); do [ -s "$TMP/kt/port" ] && break; sleep 0.05; done
 [ -s "$TMP/kt/port" ] || { echo "cairn-kt did not start"; cat "$TMP/kt/log"; exit 1; }
 KT_URL="http://127.0.0.1:$(cat "$TMP/kt/port")"
 ok "cairn-kt listening at $KT_URL"
-printf 'url = %s\ntoken = %s\n' "$KT_URL" "$(cat "$TMP/kt/token")" > "$TMP/relay/kt.conf"
-ok "relay at dir:$TMP/relay publishes identity keys to the directory"
+if [ "$MODE" = cairn-relay ]; then
+    step "start the relay (cairn-relay): HTTPS registration, keys and files; SIP over TLS delivery"
+    mkdir -p "$TMP/cr"
+    printf '[server]\nhttps_listen = 127.0.0.1:0\nsip_listen = 127.0.0.1:0\nstate_dir = %s\nports_file = %s\ndomain = example.org\n[auth]\nargon2_opslimit = 1\nargon2_memlimit_kib = 1024\n[log]\nlevel = warn\n' \
+        "$TMP/cr/state" "$TMP/cr/ports" > "$TMP/cr/relay.ini"
+    "$RELAYBIN" -c "$TMP/cr/relay.ini" 2>"$TMP/cr/log" &
+    RELAY_PID=$!
+    for _ in $(seq 1 200); do grep -q '^sip=' "$TMP/cr/ports" 2>/dev/null && break; sleep 0.05; done
+    grep -q '^sip=' "$TMP/cr/ports" 2>/dev/null || { echo "cairn-relay did not start"; cat "$TMP/cr/log"; exit 1; }
+    H=$(sed -n 's/^https=//p' "$TMP/cr/ports"); S=$(sed -n 's/^sip=//p' "$TMP/cr/ports")
+    RELAY="https://127.0.0.1:$H/?sip=$S"
+    RELAY_CA="$TMP/cr/state/tls/cert.pem"
+    ok "cairn-relay: HTTPS on $H, SIP/TLS on $S, certificate $RELAY_CA"
+else
+    RELAY="dir:$TMP/relay"
+    RELAY_CA=
+    printf 'url = %s\ntoken = %s\n' "$KT_URL" "$(cat "$TMP/kt/token")" > "$TMP/relay/kt.conf"
+    ok "relay at dir:$TMP/relay publishes identity keys to the directory"
+fi
 
 step "start the auditor (cairn-audit), which follows the log; clients gossip to it"
 mkdir -p "$TMP/audit"
@@ -63,12 +94,31 @@ for _ in $(seq 1 100); do [ -s "$TMP/audit/port" ] && break; sleep 0.05; done
 AUD_URL="http://127.0.0.1:$(cat "$TMP/audit/port")"
 ok "cairn-audit listening at $AUD_URL"
 
-c() { who=$1; shift; "$CAIRN" --home "$TMP/home" --profile "$who" --relay "dir:$TMP/relay" --kt-url "$KT_URL" --auditor "$AUD_URL" "$@"; }
+c() {
+    who=$1; shift
+    if [ -n "$RELAY_CA" ]; then
+        "$CAIRN" --home "$TMP/home" --profile "$who" --relay "$RELAY" --relay-ca "$RELAY_CA" --kt-url "$KT_URL" --auditor "$AUD_URL" "$@"
+    else
+        "$CAIRN" --home "$TMP/home" --profile "$who" --relay "$RELAY" --kt-url "$KT_URL" --auditor "$AUD_URL" "$@"
+    fi
+}
+# The operator's publication of an identity (cairn-relay's own publisher
+# does not speak cairn-kt's API yet; the dir relay publishes by itself).
+publish_kt() {
+    [ "$MODE" = cairn-relay ] || return 0
+    key=$(c "$1" --json whoami | sed -n 's/.*"identity_key":"\([^"]*\)".*/\1/p')
+    code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $(cat "$TMP/kt/token")" \
+        -H 'Content-Type: application/json' \
+        -d "{\"updates\":[{\"label\":\"sip:$1@example.org\",\"value_b64\":\"$key\"}]}" \
+        "$KT_URL/kt/v1/publish")
+    [ "$code" = 200 ] && ok "$1's identity key published to the directory" || fail "publish $1 ($code)"
+}
 
 # --- accounts ----------------------------------------------------------
 step "alice, bob and carol create their accounts"
 for p in alice bob carol; do
     out=$(c $p init $p@example.org 2>&1); expect "$p: $out" "created sip:$p@example.org" "$out"
+    publish_kt $p
 done
 
 step "alice -> bob, each key checked against key transparency first"
@@ -120,6 +170,11 @@ c bob files get sip:alice@example.org "$id" "$TMP/photo-bob.jpg"
 cmp -s "$TMP/photo.jpg" "$TMP/photo-bob.jpg" && ok "bob's copy is byte-identical" || fail "file content"
 
 step "a second device for alice"
+if [ "$MODE" = cairn-relay ]; then
+    printf '   SKIPPED: linking needs a provisioning mailbox cairn-relay does not offer yet (ENG-RELAY-5);\n'
+    printf '            run "%s %s dir" for this step\n' "$0" "$BUILD"
+    SKIPPED=1
+else
 c alice2 --json --device-name laptop devices link > "$TMP/link.out" 2>&1 &
 LINK_PID=$!
 for _ in $(seq 1 100); do grep -q '"code"' "$TMP/link.out" 2>/dev/null && break; sleep 0.05; done
@@ -131,13 +186,18 @@ out=$(c alice sync); printf '%s\n' "$out"; expect "alice's phone reports the new
 c bob send alice@example.org "Reaches both of your devices."
 out=$(c alice2 sync); printf 'laptop: %s\n' "$out"; expect "the laptop receives" "Reaches both" "$out"
 out=$(c alice sync); printf 'phone:  %s\n' "$out"; expect "the phone receives" "Reaches both" "$out"
+fi
 
 step "safety numbers are equal on both sides"
 a=$(c alice --json verify bob@example.org --mark | sed -n 's/.*"safety_number":"\([0-9]*\)".*/\1/p')
 b=$(c bob --json verify alice@example.org --mark | sed -n 's/.*"safety_number":"\([0-9]*\)".*/\1/p')
-l=$(c alice2 --json verify bob@example.org | sed -n 's/.*"safety_number":"\([0-9]*\)".*/\1/p')
+if [ $SKIPPED -eq 0 ]; then
+    l=$(c alice2 --json verify bob@example.org | sed -n 's/.*"safety_number":"\([0-9]*\)".*/\1/p')
+else
+    l=$a
+fi
 c alice verify bob@example.org
-[ -n "$a" ] && [ "$a" = "$b" ] && [ "$a" = "$l" ] && ok "alice, alice's laptop and bob see $a" || fail "safety numbers differ"
+[ -n "$a" ] && [ "$a" = "$b" ] && [ "$a" = "$l" ] && ok "alice, alice's devices and bob see $a" || fail "safety numbers differ"
 
 step "key transparency: every account finds its own key in the directory"
 for p in alice bob carol; do
@@ -153,8 +213,12 @@ printf '%s\n' "$out" | tail -3
 refuse "no client reported a split view" "split" "$(cat "$TMP/audit/log")"
 
 echo
+if [ $FAILED -eq 0 ] && [ $SKIPPED -eq 0 ]; then
+    echo "system demo ($MODE): all $STEP steps verified"
+    exit 0
+fi
 if [ $FAILED -eq 0 ]; then
-    echo "system demo: all $STEP steps verified"
+    echo "system demo ($MODE): every step run was verified; $SKIPPED step skipped (device linking over cairn-relay)"
     exit 0
 fi
 echo "system demo: FAILED"

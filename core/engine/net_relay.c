@@ -67,6 +67,18 @@ typedef struct net_relay {
      * (already answered 200) and handed out by the next fetch: running the
      * engine inside a send would nest sends. */
     int sending;
+    /* Sends made by the engine while it handles a delivery inside the UA
+     * callback (receipts, key distributions) are built at once and sent
+     * right after the callback returns: the UA is not re-entered. */
+    int in_cb;
+    struct outgoing {
+        char to[CAIRN_URI_MAX + 1];
+        uint8_t *body;
+        size_t len;
+    } outbox[256];
+    size_t noutbox;
+    unsigned activity; /* messages seen, to tell when the queue drained */
+    int drained;       /* the relay's backlog was taken after login */
     engine_envelope queue[ENGINE_FETCH_BATCH];
     size_t nqueue;
 } net_relay;
@@ -297,6 +309,7 @@ static int on_message(void *ud, const cairn_ua_incoming *m)
     uint32_t to_dev = 0, from_dev = 0, dummy = 0;
     cairn_status rc;
 
+    r->activity++;
     if (cairn_ua_envelope_parse(r->base.ctx, m->body, m->len, &pp, &v) != CAIRN_OK)
         return 200; /* never valid: drop it (ENG-PL-12) */
     memset(&env, 0, sizeof(env));
@@ -344,14 +357,28 @@ static int on_message(void *ud, const cairn_ua_incoming *m)
         r->queue[r->nqueue++] = env;
         return 200;
     }
+    r->in_cb++;
     rc = r->base.handler(r->base.handler_ud, &env);
+    r->in_cb--;
     cairn_ua_envelope_free(pp);
     return rc == CAIRN_ERR_STORE || rc == CAIRN_ERR_NOMEM || rc == CAIRN_ERR_IO ? 500 : 200;
 }
 
+static cairn_status send_body(net_relay *r, const char *to, const uint8_t *body, size_t blen);
+
+/* Runs the UA, then sends what handlers queued meanwhile. */
 static cairn_status ua_pump(net_relay *r, int timeout_ms)
 {
-    return cairn_ua_run_once(r->ua, timeout_ms);
+    cairn_status rc = cairn_ua_run_once(r->ua, timeout_ms);
+    while (r->noutbox > 0 && !r->in_cb && !r->sending) {
+        struct outgoing o = r->outbox[0];
+        memmove(r->outbox, r->outbox + 1, (r->noutbox - 1) * sizeof(r->outbox[0]));
+        r->noutbox--;
+        if (send_body(r, o.to, o.body, o.len) != CAIRN_OK)
+            CAIRN_LOGW(r->base.ctx, "engine", "a deferred send failed");
+        cairn_free(r->base.ctx, o.body, o.len);
+    }
+    return rc;
 }
 
 static cairn_status r_login(engine_net *n, const char *uri, uint32_t device, const char *secret)
@@ -503,7 +530,8 @@ static cairn_status r_send(engine_net *n, const engine_envelope *env)
     uint8_t raw[16], *body = NULL;
     size_t blen = 0;
     cairn_status rc;
-    if (!r->logged_in)
+    /* (deliveries may already arrive while the login waits for REGISTER) */
+    if (r->ua == NULL)
         return CAIRN_ERR_STATE;
     snprintf(from, sizeof(from), "%s;gr=%u", env->from_uri, env->from_device);
     snprintf(to, sizeof(to), "%s;gr=%u", env->to_uri, env->to_device);
@@ -531,10 +559,28 @@ static cairn_status r_send(engine_net *n, const engine_envelope *env)
     rc = cairn_ua_envelope_build(n->ctx, &e, false, &body, &blen);
     if (rc != CAIRN_OK)
         return rc;
+    if (r->in_cb || r->sending) {
+        if (r->noutbox == sizeof(r->outbox) / sizeof(r->outbox[0])) {
+            cairn_free(n->ctx, body, blen);
+            return CAIRN_ERR_LIMIT;
+        }
+        snprintf(r->outbox[r->noutbox].to, sizeof(r->outbox[0].to), "%s", env->to_uri);
+        r->outbox[r->noutbox].body = body;
+        r->outbox[r->noutbox].len = blen;
+        r->noutbox++;
+        return CAIRN_OK;
+    }
+    rc = send_body(r, env->to_uri, body, blen);
+    cairn_free(n->ctx, body, blen);
+    return rc;
+}
+
+static cairn_status send_body(net_relay *r, const char *to, const uint8_t *body, size_t blen)
+{
+    cairn_status rc;
     r->wait_status = 0;
     r->sending++;
-    rc = cairn_ua_pager_send(r->ua, env->to_uri, "message/cpim", body, blen, r->wait_id);
-    cairn_free(n->ctx, body, blen);
+    rc = cairn_ua_pager_send(r->ua, to, "message/cpim", body, blen, r->wait_id);
     if (rc != CAIRN_OK) {
         r->wait_id[0] = '\0';
         r->sending--;
@@ -559,7 +605,19 @@ static cairn_status r_fetch(engine_net *n, engine_envelope *out, size_t cap, siz
     *count = 0;
     if (!r->logged_in)
         return CAIRN_ERR_STATE;
-    /* deliveries are handled inside the UA callback (see the top) */
+    /* deliveries are handled inside the UA callback (see the top). After a
+     * login the relay pushes the backlog a window at a time: wait until it
+     * has been quiet for 300 ms (at most 5 s), so a one-shot receive sees
+     * everything queued while offline; later calls never block. */
+    if (!r->drained) {
+        int idle = 0;
+        for (int t = 0; t < 5000 && idle < 300; t += 25) {
+            unsigned before = r->activity;
+            (void)ua_pump(r, 25);
+            idle = r->activity == before ? idle + 25 : 0;
+        }
+        r->drained = 1;
+    }
     for (int i = 0; i < 4; i++)
         (void)ua_pump(r, 0);
     while (k < cap && k < r->nqueue) {
@@ -673,6 +731,11 @@ static void r_drain(engine_net *n)
 static void r_destroy(engine_net *n)
 {
     net_relay *r = (net_relay *)n;
+    /* what handlers queued in the last callback still goes out */
+    while (r->ua && r->noutbox > 0 && r->logged_in)
+        (void)ua_pump(r, 0);
+    for (size_t i = 0; i < r->noutbox; i++)
+        cairn_free(n->ctx, r->outbox[i].body, r->outbox[i].len);
     cairn_ua_destroy(r->ua);
     cairn_tls_config_free(r->tls);
     for (size_t i = 0; i < r->nqueue; i++)
