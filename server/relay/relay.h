@@ -431,6 +431,7 @@ void relay__kt_retry(relay *r);
 
 /* sip_conn.c */
 CAIRN_MUST_CHECK cairn_status relay__sip_start(relay *r);
+/* Closes the listener and stops reading every connection (drain). */
 void relay__sip_stop_accepting(relay *r);
 void relay__sip_close_all(relay *r);
 void relay__sip_sweep(relay *r, int64_t now_ms);

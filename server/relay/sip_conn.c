@@ -235,6 +235,8 @@ static void on_write(struct bufferevent *bev, void *arg)
     if (!c->out_blocked)
         return;
     c->out_blocked = false;
+    if (c->r->draining)
+        return;
     bufferevent_enable(c->bev, EV_READ);
     process_input(c);
     if (!c->closing)
@@ -421,6 +423,11 @@ void relay__sip_stop_accepting(relay *r)
         evconnlistener_free(r->sip_listener);
         r->sip_listener = NULL;
     }
+    /* Draining: take no new requests, so nothing arrives after the final
+     * batch; responses already owed still go out. */
+    for (sip_conn *c = r->conn_head; c; c = c->next)
+        if (c->bev)
+            bufferevent_disable(c->bev, EV_READ);
 }
 
 void relay__sip_close_all(relay *r)

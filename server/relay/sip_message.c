@@ -164,6 +164,10 @@ void sip__handle_message(sip_conn *c, cairn_sip_msg *m, double received)
         sip__respond(c, m, 500, "Server Internal Error", NULL);
         goto done;
     }
+    /* A rolled-back row id may be handed out again by the next insert, so
+     * the batch must forget it: otherwise committed_max could cover a row
+     * that is not committed yet. */
+    int64_t saved_max = r->batch_max_qid;
     for (size_t i = 0; i < nrec; i++) {
         enq_result er = enqueue_account(c, accounts[i], msg_id, ctype, body, blen, now, &copies);
         if (er != ENQ_OK) {
@@ -179,10 +183,7 @@ void sip__handle_message(sip_conn *c, cairn_sip_msg *m, double received)
             } else {
                 sip__respond(c, m, 500, "Server Internal Error", NULL);
             }
-            /* The batch's depth/qid notes for this message were rolled back
-             * in SQLite; recompute on commit is not needed because notes
-             * only grow committed_max up to rows that may not exist, which
-             * delivery tolerates, and depth is corrected below. */
+            r->batch_max_qid = saved_max;
             r->batch_depth_delta -= copies;
             goto done;
         }
