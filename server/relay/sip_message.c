@@ -33,6 +33,21 @@ static bool msg_id_valid(const char *s)
 
 typedef enum { ENQ_OK, ENQ_QUOTA, ENQ_DB } enq_result;
 
+/* Savepoint statements, prepared once (sqlite3_exec would parse them for
+ * every message). */
+static bool step_sql(relay *r, const char *sql)
+{
+    sqlite3_stmt *st = relay__stmt(r, sql);
+    if (st == NULL)
+        return false;
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE;
+}
+static const char SP_BEGIN[] = "SAVEPOINT msg";
+static const char SP_RELEASE[] = "RELEASE msg";
+static const char SP_ROLLBACK[] = "ROLLBACK TO msg";
+
 /* Stores one copy for every device of account (but the sender's). */
 static enq_result enqueue_account(sip_conn *c, int64_t account, const char *msg_id,
                                   const char *ctype, const uint8_t *body, size_t blen,
@@ -160,7 +175,7 @@ void sip__handle_message(sip_conn *c, cairn_sip_msg *m, double received)
             goto done;
         }
     }
-    if (!relay__batch_begin(r) || !relay__exec(r, "SAVEPOINT msg")) {
+    if (!relay__batch_begin(r) || !step_sql(r, SP_BEGIN)) {
         sip__respond(c, m, 500, "Server Internal Error", NULL);
         goto done;
     }
@@ -171,8 +186,8 @@ void sip__handle_message(sip_conn *c, cairn_sip_msg *m, double received)
     for (size_t i = 0; i < nrec; i++) {
         enq_result er = enqueue_account(c, accounts[i], msg_id, ctype, body, blen, now, &copies);
         if (er != ENQ_OK) {
-            relay__exec(r, "ROLLBACK TO msg");
-            relay__exec(r, "RELEASE msg");
+            step_sql(r, SP_ROLLBACK);
+            step_sql(r, SP_RELEASE);
             if (er == ENQ_QUOTA) {
                 r->m.messages_rejected_quota++;
                 snprintf(warn, sizeof warn,
@@ -188,7 +203,7 @@ void sip__handle_message(sip_conn *c, cairn_sip_msg *m, double received)
             goto done;
         }
     }
-    relay__exec(r, "RELEASE msg");
+    step_sql(r, SP_RELEASE);
     r->m.messages_queued_total += (uint64_t)copies;
     if (relay__batch_add_pending(r, c->id, received, m) != CAIRN_OK) {
         sip__respond(c, m, 500, "Server Internal Error", NULL);
