@@ -176,6 +176,48 @@ static void test_registration_tokens(void **state)
     rt_server_cleanup(&t);
 }
 
+/* RELAY-OPS-1/2: --check-config refuses a bad file; SIGHUP reloads the
+ * certificate (a broken pair is refused and the old one kept); SIGTERM
+ * exits 0; /metrics only for loopback. */
+static void test_operations(void **state)
+{
+    char cmd[1400];
+    rt_resp r;
+    (void)state;
+    snprintf(cmd, sizeof cmd, "%s -c %s --check-config >/dev/null 2>&1", RELAY_BIN, srv.cfg);
+    assert_int_equal(system(cmd), 0);
+    char bad[700];
+    snprintf(bad, sizeof bad, "%s/bad.ini", srv.dir);
+    FILE *f = fopen(bad, "w");
+    fputs("[queue]\nttl_seconds = -1\n", f);
+    fclose(f);
+    snprintf(cmd, sizeof cmd, "%s -c %s --check-config >/dev/null 2>&1", RELAY_BIN, bad);
+    assert_int_not_equal(system(cmd), 0);
+    /* reload with a valid certificate, then with a corrupted key */
+    kill(srv.pid, SIGHUP);
+    usleep(300000);
+    assert_int_equal(rt_http(&srv, "GET", "/healthz", NULL, NULL, NULL, 0, &r), 0);
+    assert_int_equal(r.code, 200);
+    free(r.body);
+    char key[700];
+    snprintf(key, sizeof key, "%s/state/tls/key.pem", srv.dir);
+    char *orig = cts_read_file(key, NULL);
+    assert_non_null(orig);
+    f = fopen(key, "w");
+    fputs("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n", f);
+    fclose(f);
+    kill(srv.pid, SIGHUP);
+    usleep(300000);
+    assert_int_equal(rt_http(&srv, "GET", "/healthz", NULL, NULL, NULL, 0, &r), 0);
+    assert_int_equal(r.code, 200); /* old certificate still served */
+    free(r.body);
+    f = fopen(key, "w");
+    fputs(orig, f);
+    fclose(f);
+    free(orig);
+    assert_true(rt_metric(&srv, "cairn_relay_http_requests_total") > 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -183,6 +225,7 @@ int main(void)
         cmocka_unit_test(test_auth_failures),
         cmocka_unit_test(test_bad_registrations),
         cmocka_unit_test(test_registration_tokens),
+        cmocka_unit_test(test_operations),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
