@@ -197,7 +197,8 @@ cairn_status cairn_ktv_gossip(const cairn_ktv *v, const char *auditor_url,
 {
     uint64_t size, ts;
     uint8_t root[32], sig[64], *b = NULL;
-    char rb[64], sb[100], url[2048], *txt;
+    char rb[64], sb[100], url[2048], txt[512];
+    size_t tl;
     json_t *o;
     long status = 0;
     size_t n = 0;
@@ -210,15 +211,15 @@ cairn_status cairn_ktv_gossip(const cairn_ktv *v, const char *auditor_url,
     cairn__base64_encode(sb, sig, 64);
     o = json_pack("{s:I,s:I,s:s,s:s}", "tree_size", (json_int_t)size, "timestamp",
                   (json_int_t)ts, "root_b64", rb, "signature_b64", sb);
-    txt = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    /* Serialised into a stack buffer: the body is small and bounded, and
+     * this keeps jansson's malloc out of the library. */
+    tl = o ? json_dumpb(o, txt, sizeof(txt), JSON_COMPACT) : 0;
     json_decref(o);
-    if (txt == NULL)
-        return CAIRN_ERR_NOMEM;
+    if (tl == 0 || tl >= sizeof(txt))
+        return tl == 0 ? CAIRN_ERR_NOMEM : CAIRN_ERR_INTERNAL;
     snprintf(url, sizeof url, "%s/gossip", auditor_url);
     st = cairn_ktv_http_post(v->ctx, url, "application/json", NULL,
-                             (const uint8_t *)txt, strlen(txt), 64 * 1024, &status,
-                             &b, &n);
-    free(txt);
+                             (const uint8_t *)txt, tl, 64 * 1024, &status, &b, &n);
     if (st != CAIRN_OK)
         return st;
     if (pending)
