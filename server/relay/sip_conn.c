@@ -86,6 +86,7 @@ void sip__bind(sip_conn *c, const relay_principal *p)
     c->who = *p;
     memset(c->win, 0, (size_t)r->cfg.delivery_window * sizeof(sip_inflight));
     c->last_sent_qid = 0;
+    c->drained_at = 0;
     c->inflight = 0;
 }
 

@@ -92,6 +92,12 @@ void sip__deliver_more(sip_conn *c)
     if (!c->registered || c->closing || c->out_blocked ||
         c->inflight >= (size_t)r->cfg.delivery_window)
         return;
+    /* Rows for this device only appear with a commit that raises
+     * committed_max: if none happened since the queue was found empty,
+     * skip the query (one SELECT per acknowledgement otherwise). */
+    if (c->drained_at != 0 && c->drained_at == r->committed_max)
+        return;
+    int64_t want = r->cfg.delivery_window - (int64_t)c->inflight, got = 0;
     sqlite3_stmt *st = relay__stmt(r, SQL);
     if (st == NULL)
         return;
@@ -99,12 +105,17 @@ void sip__deliver_more(sip_conn *c)
     sqlite3_bind_int64(st, 2, c->last_sent_qid);
     sqlite3_bind_int64(st, 3, r->committed_max);
     sqlite3_bind_int64(st, 4, relay__now_ms());
-    sqlite3_bind_int64(st, 5, r->cfg.delivery_window - (int64_t)c->inflight);
+    sqlite3_bind_int64(st, 5, want);
+    bool failed = false;
     while (sqlite3_step(st) == SQLITE_ROW) {
-        if (!send_row(c, st))
+        if (!send_row(c, st)) {
+            failed = true;
             break;
+        }
+        got++;
     }
     sqlite3_reset(st);
+    c->drained_at = (!failed && got < want) ? r->committed_max : 0;
     struct evbuffer *out = bufferevent_get_output(c->bev);
     if (evbuffer_get_length(out) > (size_t)r->cfg.max_pending_output && !c->out_blocked) {
         c->out_blocked = true;

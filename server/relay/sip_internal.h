@@ -42,6 +42,7 @@ struct sip_conn {
     uint32_t last_nc;
     int auth_failures;
     int64_t last_sent_qid;
+    int64_t drained_at; /* committed_max when the queue was last seen empty */
     size_t inflight;
     sip_inflight *win; /* delivery_window slots, allocated on REGISTER */
 };
