@@ -97,3 +97,19 @@ cairn_status ktdir__vrf_eval(uint8_t out[KT_VRF_NH], uint8_t proof[KT_VRF_NP],
         memcpy(proof, pr, KT_VRF_NP);
     return CAIRN_OK;
 }
+
+cairn_status ktdir__vrf_output(uint8_t out[KT_VRF_NH], const uint8_t sk[32],
+                               const uint8_t pk[KT_PK_LEN], const uint8_t *label,
+                               size_t label_len, uint32_t version)
+{
+    uint8_t alpha[CAIRN_KT_MAX_LABEL + 5];
+    uint8_t beta[64];
+    size_t al;
+    cairn_status st;
+    if ((st = ktdir__vrf_input(alpha, &al, label, label_len, version)) != CAIRN_OK)
+        return st;
+    if ((st = cairn_vrf_output(beta, sk, pk, alpha, al)) != CAIRN_OK)
+        return st;
+    memcpy(out, beta, KT_VRF_NH);
+    return CAIRN_OK;
+}

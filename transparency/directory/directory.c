@@ -221,8 +221,8 @@ static cairn_status stage(cairn_ktdir *d, const uint8_t *label, size_t len,
         return st;
     if (vrf)
         memcpy(v->vrf, vrf, KT_VRF_NH);
-    else if ((st = ktdir__vrf_eval(v->vrf, NULL, d->vrf_sk, label, len,
-                                   l->n_vers)) != CAIRN_OK)
+    else if ((st = ktdir__vrf_output(v->vrf, d->vrf_sk, d->cfg.vrf_public_key,
+                                     label, len, l->n_vers)) != CAIRN_OK)
         return st;
     if ((st = ktdir__commitment(v->commit, v->opening, label, len, l->n_vers,
                                 value, vlen)) != CAIRN_OK)
@@ -251,6 +251,54 @@ cairn_status cairn_ktdir_update(cairn_ktdir *d, const uint8_t *label,
     if (d == NULL)
         return CAIRN_ERR_INVALID_ARG;
     st = stage(d, label, len, value, vlen, NULL, NULL, &v);
+    if (st == CAIRN_OK && version)
+        *version = v;
+    return st;
+}
+
+cairn_status cairn_ktdir_next_version(const cairn_ktdir *d, const uint8_t *label,
+                                      size_t len, uint32_t *version)
+{
+    const ktdir__label *l;
+    if (d == NULL || version == NULL || (len && label == NULL) ||
+        len > CAIRN_KT_MAX_LABEL)
+        return CAIRN_ERR_INVALID_ARG;
+    l = ktdir__find_label(d, label, len);
+    *version = l ? l->n_vers : 0;
+    return CAIRN_OK;
+}
+
+/* Reads only the VRF key pair, which nothing writes after create: this is
+ * what makes it callable from other threads while the owner thread
+ * stages and commits. */
+cairn_status cairn_ktdir_vrf_output(const cairn_ktdir *d, const uint8_t *label,
+                                    size_t len, uint32_t version,
+                                    uint8_t out[CAIRN_KT_HASH_LEN])
+{
+    if (d == NULL || out == NULL || (len && label == NULL) || len > CAIRN_KT_MAX_LABEL)
+        return CAIRN_ERR_INVALID_ARG;
+    return ktdir__vrf_output(out, d->vrf_sk, d->cfg.vrf_public_key, label, len, version);
+}
+
+/* The output is trusted, not checked (checking costs a VRF verification,
+ * more than computing it): the caller is the server itself. It is used
+ * only when it was computed for the version this update gets; otherwise
+ * (another update of the label was staged meanwhile) it is recomputed. */
+cairn_status cairn_ktdir_update_with_vrf(cairn_ktdir *d, const uint8_t *label,
+                                         size_t len, const uint8_t *value,
+                                         size_t vlen, uint32_t vrf_version,
+                                         const uint8_t vrf_output[CAIRN_KT_HASH_LEN],
+                                         uint32_t *version)
+{
+    const ktdir__label *l;
+    uint32_t v;
+    cairn_status st;
+    if (d == NULL || vrf_output == NULL || (len && label == NULL) ||
+        len > CAIRN_KT_MAX_LABEL)
+        return CAIRN_ERR_INVALID_ARG;
+    l = ktdir__find_label(d, label, len);
+    st = stage(d, label, len, value, vlen, NULL,
+               (l ? l->n_vers : 0) == vrf_version ? vrf_output : NULL, &v);
     if (st == CAIRN_OK && version)
         *version = v;
     return st;

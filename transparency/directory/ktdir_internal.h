@@ -121,6 +121,11 @@ cairn_status ktdir__vrf_eval(uint8_t out[KT_VRF_NH],
                              uint8_t proof[KT_VRF_NP],
                              const uint8_t sk[32], const uint8_t *label,
                              size_t label_len, uint32_t version);
+/* The same output as ktdir__vrf_eval without building the proof (half
+ * the cost); pk must be the public key of sk. Reentrant. */
+cairn_status ktdir__vrf_output(uint8_t out[KT_VRF_NH], const uint8_t sk[32],
+                               const uint8_t pk[KT_PK_LEN], const uint8_t *label,
+                               size_t label_len, uint32_t version);
 
 /* ------------------------------------------------------- prefix proofs */
 enum { KT_PR_INCLUSION = 1, KT_PR_NONINCL_LEAF = 2, KT_PR_NONINCL_PARENT = 3 };

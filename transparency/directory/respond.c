@@ -49,7 +49,8 @@ cairn_status ktdir__resp_key(cairn_ktdir *d, const ktdir__label *l, uint32_t v,
             return st;
     } else if (v < l->n_published) {
         memcpy(k->vrf, l->vers[v].vrf, KT_VRF_NH);
-    } else if ((st = ktdir__vrf_eval(k->vrf, NULL, d->vrf_sk, l->label, l->len, v)) != CAIRN_OK) {
+    } else if ((st = ktdir__vrf_output(k->vrf, d->vrf_sk, d->cfg.vrf_public_key, l->label,
+                                         l->len, v)) != CAIRN_OK) {
         return st;
     }
     if (v < l->n_published) {

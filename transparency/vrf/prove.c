@@ -145,3 +145,37 @@ cairn_status cairn_vrf_prove(uint8_t proof[80], const uint8_t sk[32],
 {
     return vrf__prove(proof, sk, alpha, alpha_len, NULL);
 }
+
+/* beta without the proof: only steps 1 (with the caller's Y), 2-4 and
+ * proof_to_hash. Skipping k, U, V and the challenge halves the cost, and
+ * the output is the same bytes because beta depends on Gamma alone. */
+cairn_status cairn_vrf_output(uint8_t beta[64], const uint8_t sk[32],
+                              const uint8_t pk[32], const uint8_t *alpha,
+                              size_t alpha_len)
+{
+    uint8_t x[32], nonce_key[32], xr[32], H_string[32], Gamma_string[32];
+    vrf__ge H, Gamma;
+    cairn_status st;
+
+    if (beta == NULL || sk == NULL || pk == NULL || (alpha == NULL && alpha_len > 0))
+        return CAIRN_ERR_INVALID_ARG;
+    if (sodium_init() < 0)
+        return CAIRN_ERR_CRYPTO;
+    vrf__expand_secret(x, nonce_key, sk);
+    reduce32(xr, x);
+    st = vrf__encode_to_curve(&H, H_string, NULL, pk, alpha, alpha_len);
+    if (st != CAIRN_OK)
+        goto done;
+    st = CAIRN_ERR_CRYPTO;
+    if (crypto_scalarmult_ed25519_noclamp(Gamma_string, xr, H_string) != 0 ||
+        vrf__ge_decode(&Gamma, Gamma_string) != 0)
+        goto done;
+    vrf__gamma_to_hash(beta, &Gamma);
+    st = CAIRN_OK;
+done:
+    sodium_memzero(x, sizeof x);
+    sodium_memzero(nonce_key, sizeof nonce_key);
+    sodium_memzero(xr, sizeof xr);
+    sodium_memzero(&H, sizeof H);
+    return st;
+}

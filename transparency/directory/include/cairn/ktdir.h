@@ -311,6 +311,36 @@ cairn_status cairn_ktdir_greatest(const cairn_ktdir *dir, const uint8_t *label,
 cairn_status cairn_ktdir_update(cairn_ktdir *dir, const uint8_t *label,
                                 size_t label_len, const uint8_t *value,
                                 size_t value_len, uint32_t *version);
+/* Staging with the VRF evaluated elsewhere (e.g. on worker threads), so
+ * the thread that owns the directory does not spend ~130 us per update:
+ *
+ *   cairn_ktdir_next_version  (owner thread) the version the next update
+ *                             of label would get: staged ones included.
+ *   cairn_ktdir_vrf_output    (ANY thread, concurrently with everything
+ *                             else on dir except destroy) the 32-byte VRF
+ *                             output for (label, version) with the
+ *                             directory's key (spec KT-VRF-1).
+ *   cairn_ktdir_update_with_vrf (owner thread) cairn_ktdir_update that
+ *                             uses vrf_output when vrf_version is the
+ *                             version assigned now, and recomputes it
+ *                             otherwise (a racing update of the label).
+ *
+ * The output is NOT verified (that would cost more than computing it): it
+ * MUST come from cairn_ktdir_vrf_output of this directory. A wrong output
+ * publishes an entry whose search proofs no client accepts.
+ * Errors: INVALID_ARG (NULL pointers, lengths), and those of
+ * cairn_ktdir_update. No pointer is kept. Since 0.3. */
+cairn_status cairn_ktdir_next_version(const cairn_ktdir *dir,
+                                      const uint8_t *label, size_t label_len,
+                                      uint32_t *version);
+cairn_status cairn_ktdir_vrf_output(const cairn_ktdir *dir,
+                                    const uint8_t *label, size_t label_len,
+                                    uint32_t version,
+                                    uint8_t out[CAIRN_KT_HASH_LEN]);
+cairn_status cairn_ktdir_update_with_vrf(
+    cairn_ktdir *dir, const uint8_t *label, size_t label_len,
+    const uint8_t *value, size_t value_len, uint32_t vrf_version,
+    const uint8_t vrf_output[CAIRN_KT_HASH_LEN], uint32_t *version);
 /* Publishes the open batch as a new log entry with timestamp_ms (must not
  * go backwards: ERR_STALE) and signs the new tree head. */
 cairn_status cairn_ktdir_commit(cairn_ktdir *dir, uint64_t timestamp_ms);

@@ -89,6 +89,23 @@ CAIRN_MUST_CHECK cairn_status cairn_vrf_verify(uint8_t beta[64],
 CAIRN_MUST_CHECK cairn_status cairn_vrf_proof_to_hash(uint8_t beta[64],
                                                       const uint8_t proof[80]);
 
+/*
+ * beta = ECVRF_proof_to_hash(ECVRF_prove(sk, alpha)) without building the
+ * proof (about half the cost of cairn_vrf_prove): for a server that needs
+ * the output now and the proof only when it answers a query. pk MUST be
+ * cairn_vrf_public_key(sk) (it salts hash-to-curve; it is taken from the
+ * caller so the fixed-base multiplication is not repeated per call); with
+ * another pk the output is that of a different VRF key. Reentrant, no
+ * state: safe to call from several threads at once.
+ * Returns CAIRN_OK; CAIRN_ERR_INVALID_ARG for NULL pointers;
+ * CAIRN_ERR_CRYPTO; CAIRN_ERR_INTERNAL as cairn_vrf_prove. beta is written
+ * only on CAIRN_OK.
+ * Since 0.3.
+ */
+cairn_status cairn_vrf_output(uint8_t beta[64], const uint8_t sk[32],
+                              const uint8_t pk[32], const uint8_t *alpha,
+                              size_t alpha_len);
+
 #ifdef __cplusplus
 }
 #endif
