@@ -15,3 +15,13 @@ if(TARGET cairn-relay)
   # The keys test checks served bundles with the client library itself.
   target_link_libraries(relay_keys_test PRIVATE cairn_static)
 endif()
+
+# The publisher against the real KT server (no stand-in).
+if(TARGET cairn-relay AND TARGET cairn-kt)
+  cairn_add_test(relay_kt_test SOURCES ${CMAKE_CURRENT_LIST_DIR}/relay_kt_test.c
+    ${CMAKE_CURRENT_LIST_DIR}/kt_harness.c
+    LIBS cairn_relay_test_support cairn_ktserver cairn_ktverify cairn_ktdir cairn_static
+    Cairn::jansson TIMEOUT 180 LABELS relay)
+  target_include_directories(relay_kt_test PRIVATE ${CMAKE_SOURCE_DIR}/transparency/directory)
+  add_dependencies(relay_kt_test cairn-relay cairn-kt)
+endif()

@@ -34,6 +34,7 @@ static int kt_port;
 static int kt_fail; /* answer 503 while set */
 static pthread_mutex_t kt_mu = PTHREAD_MUTEX_INITIALIZER;
 static char kt_last[2048];
+static char kt_auth[256];
 static int kt_count;
 
 static void kt_handler(struct evhttp_request *req, void *arg)
@@ -46,6 +47,8 @@ static void kt_handler(struct evhttp_request *req, void *arg)
         n = sizeof kt_last - 1;
     evbuffer_copyout(in, kt_last, n);
     kt_last[n] = 0;
+    const char *auth = evhttp_find_header(evhttp_request_get_input_headers(req), "Authorization");
+    snprintf(kt_auth, sizeof kt_auth, "%s", auth ? auth : "");
     int fail = kt_fail;
     int pos = ++kt_count;
     pthread_mutex_unlock(&kt_mu);
@@ -87,7 +90,8 @@ static int setup(void **state)
     kt_port = ntohs(a.sin_port);
     pthread_create(&kt_tid, NULL, kt_thread, NULL);
     snprintf(extra, sizeof extra,
-             "[kt]\nurl = http://127.0.0.1:%d/kt\nretry_seconds = 1\ntimeout_ms = 2000\n"
+             "[kt]\nurl = http://127.0.0.1:%d\ntoken = relay-kt-token\nretry_seconds = 1\n"
+             "timeout_ms = 2000\n"
              "[limits]\nrate_address_burst = 100000\nrate_account_burst = 100000\n",
              kt_port);
     return rt_server_start(&srv, extra);
@@ -147,8 +151,11 @@ static void test_upload_fetch_kt(void **state)
     assert_non_null(strstr(r.body, "\"log\":\"test-kt\""));
     free(r.body);
     pthread_mutex_lock(&kt_mu);
+    /* spec/kt-api.md publish request, authenticated with the token */
+    assert_non_null(strstr(kt_last, "\"updates\":[{"));
     assert_non_null(strstr(kt_last, "\"label\":\"sip:bob@example.org\""));
-    assert_non_null(strstr(kt_last, "\"identity_key\":\"B"));
+    assert_non_null(strstr(kt_last, "\"value_b64\":\"B"));
+    assert_string_equal(kt_auth, "Bearer relay-kt-token");
     int published = kt_count;
     pthread_mutex_unlock(&kt_mu);
 

@@ -115,6 +115,8 @@ static const opt OPTS[] = {
     S("kt", "url", kt_url, "",
       "key-transparency server base URL (http:// or https://); empty disables publishing"),
     S("kt", "ca_file", kt_ca_file, "", "CA bundle to verify an https KT server; empty = system default"),
+    S("kt", "token", kt_token, "",
+      "bearer token the KT server expects for publish (spec/kt-api.md); secret, never logged"),
     I("kt", "timeout_ms", kt_timeout_ms, "5000", 100, 600000, "KT request timeout"),
     I("kt", "retry_seconds", kt_retry_seconds, "30", 1, 86400, "failed publications are retried this often"),
     S("metrics", "token", metrics_token, "",

@@ -3,11 +3,12 @@
  * URI now maps to an identity key, and hands the KT server's answer (where
  * the update landed) back to the device that uploaded the key.
  *
- * Request (spec/relay-api.md RELAY-KT-1): POST <kt.url>/v1/publish with
- * {"label": "<user uri>", "device": N, "identity_key": "<base64>",
- *  "relay": "<domain>"}; any 2xx whose body is a JSON object (at most
- * 16 KiB) is the receipt, stored with the key and returned verbatim to the
- * client. A failure leaves a kt_pending row that the retry timer publishes
+ * Request (spec/kt-api.md, relay-api.md RELAY-KT-1): POST
+ * <kt.url>/kt/v1/publish with {"updates":[{"label": "<user uri>",
+ * "value_b64": "<identity key>"}]} and `Authorization: Bearer <kt.token>`;
+ * any 2xx whose body is a JSON object (at most 16 KiB) is the receipt
+ * (position, tree size, version), stored with the key and returned
+ * verbatim to the client. A failure leaves a kt_pending row that the retry timer publishes
  * again, so a KT outage delays publication but never loses it.
  *
  * The transport is libevent's HTTP client (TLS through an OpenSSL
@@ -25,6 +26,7 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 #include <jansson.h>
+#include <sodium.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
@@ -73,7 +75,7 @@ cairn_status relay__kt_init(relay *r)
     size_t pl = p ? strlen(p) : 0;
     while (pl && p[pl - 1] == '/')
         pl--;
-    snprintf(k->path, sizeof k->path, "%.*s/v1/publish", (int)pl, p ? p : "");
+    snprintf(k->path, sizeof k->path, "%.*s/kt/v1/publish", (int)pl, p ? p : "");
     if (k->tls) {
         k->client = SSL_CTX_new(TLS_client_method());
         if (k->client == NULL) {
@@ -198,8 +200,10 @@ void relay__kt_publish(relay *r, int64_t device_row, const char *uri, uint32_t d
     }
     k->in_flight++;
     cairn__base64_encode(ik, identity, RELAY_PUBKEY_LEN);
-    json_t *body = json_pack("{s:s, s:I, s:s, s:s}", "label", uri, "device", (json_int_t)device,
-                             "identity_key", ik, "relay", r->cfg.domain);
+    /* The label is the user: every device of an account shares its
+     * identity key, so the device number is not part of the update. */
+    (void)device;
+    json_t *body = json_pack("{s:[{s:s, s:s}]}", "updates", "label", uri, "value_b64", ik);
     char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
     json_decref(body);
     struct evhttp_connection *con = NULL;
@@ -234,6 +238,12 @@ void relay__kt_publish(relay *r, int64_t device_row, const char *uri, uint32_t d
     struct evkeyvalq *h = evhttp_request_get_output_headers(out);
     evhttp_add_header(h, "Host", k->host);
     evhttp_add_header(h, "Content-Type", "application/json");
+    if (r->cfg.kt_token[0]) {
+        char auth[RELAY_STR_MAX + 16];
+        snprintf(auth, sizeof auth, "Bearer %s", r->cfg.kt_token);
+        evhttp_add_header(h, "Authorization", auth);
+        sodium_memzero(auth, sizeof auth);
+    }
     evhttp_add_header(h, "Connection", "close");
     evbuffer_add(evhttp_request_get_output_buffer(out), text, strlen(text));
     free(text);

@@ -98,6 +98,7 @@ typedef struct relay_config {
     /* [kt] */
     char kt_url[RELAY_STR_MAX];
     char kt_ca_file[RELAY_STR_MAX];
+    char kt_token[RELAY_STR_MAX];
     int64_t kt_timeout_ms;
     int64_t kt_retry_seconds;
     /* [metrics] */
