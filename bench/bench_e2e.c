@@ -1,14 +1,16 @@
 /*
  * bench_e2e.c - end-to-end messaging through the client engine: alice ->
  * relay -> bob, real encrypted stores (fsync at every commit), real Signal
- * sessions, the directory relay on local disk (the cairn-relay backend is
- * not wired yet; see core/engine/README.md).
+ * sessions. The relay is a directory on local disk, or a running
+ * cairn-relay when BENCH_RELAY=https://host:port/?sip=port and
+ * BENCH_RELAY_CA=<its certificate> are set (HTTPS + SIP over TLS, with its
+ * durable queue and group commit).
  *
  * Prints: one-way latency p50/p99 (send call to bob's MESSAGE event, bob
  * driven by its own engine thread, one message in flight), and messages
  * per second for 1 pair and for 100 pairs (senders on one thread,
  * receivers on another, delivered receipts on).
- * Usage: bench_e2e [messages-for-latency] [messages-per-pair]
+ * Usage: bench_e2e [messages-for-latency] [messages-per-pair] [pairs]
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -22,6 +24,8 @@
 
 static cairn_context *ctx;
 static char root[256];
+static const char *relay_url, *relay_ca;
+static int run_id;
 static const uint8_t KEY[32] = {42};
 
 static int64_t now_ns(void)
@@ -56,10 +60,12 @@ static cairn_engine *make(const char *name, rx *r)
     cairn_engine *e;
     char path[512], uri[128], relay[300];
     snprintf(path, sizeof(path), "%s/%s.db", root, name);
-    snprintf(uri, sizeof(uri), "sip:%s@bench.example", name);
+    snprintf(uri, sizeof(uri), "sip:%s-%d@%s", name, run_id,
+             relay_url ? "example.org" : "bench.example");
     snprintf(relay, sizeof(relay), "dir:%s/relay", root);
     cairn_engine_config_init(&cfg);
-    cfg.relay = relay;
+    cfg.relay = relay_url ? relay_url : relay;
+    cfg.ca_file = relay_ca;
     cfg.on_event = on_event;
     cfg.event_ud = r;
     if (cairn_engine_open(ctx, path, KEY, &cfg, &e) != CAIRN_OK ||
@@ -78,12 +84,15 @@ static int cmp64(const void *a, const void *b)
 
 static void latency(int n)
 {
+    char to_lat[128];
     rx r = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0};
     cairn_engine *a = make("lat-alice", NULL), *b = make("lat-bob", &r);
-    int64_t *lat = calloc((size_t)n, sizeof(*lat));
+    int64_t *lat = calloc((size_t)n, sizeof(*lat)), *snd = calloc((size_t)n, sizeof(*snd));
+    snprintf(to_lat, sizeof(to_lat), "sip:lat-bob-%d@%s", run_id,
+             relay_url ? "example.org" : "bench.example");
     cairn_engine_start(b);
     /* warm-up: the first message starts the session */
-    cairn_engine_send_text(a, "sip:lat-bob@bench.example", "hello", 5, NULL);
+    cairn_engine_send_text(a, to_lat, "hello", 5, NULL);
     pthread_mutex_lock(&r.mu);
     while (r.got < 1)
         pthread_cond_wait(&r.cv, &r.mu);
@@ -91,10 +100,11 @@ static void latency(int n)
     for (int i = 0; i < n; i++) {
         int64_t t0 = now_ns();
         long want = r.got + 1;
-        if (cairn_engine_send_text(a, "sip:lat-bob@bench.example", "ping", 4, NULL) != CAIRN_OK) {
+        if (cairn_engine_send_text(a, to_lat, "ping", 4, NULL) != CAIRN_OK) {
             fprintf(stderr, "bench_e2e: send failed\n");
             exit(1);
         }
+        snd[i] = now_ns() - t0;
         pthread_mutex_lock(&r.mu);
         while (r.got < want)
             pthread_cond_wait(&r.cv, &r.mu);
@@ -104,9 +114,13 @@ static void latency(int n)
     }
     cairn_engine_stop(b);
     qsort(lat, (size_t)n, sizeof(*lat), cmp64);
+    qsort(snd, (size_t)n, sizeof(*snd), cmp64);
     printf("e2e latency alice->relay->bob (%d msgs, one in flight): p50 %.2f ms  p99 %.2f ms\n", n,
            lat[n / 2] / 1e6, lat[(n * 99) / 100] / 1e6);
+    printf("  of which the send call (encrypt, store, relay ack): p50 %.2f ms  p99 %.2f ms\n",
+           snd[n / 2] / 1e6, snd[(n * 99) / 100] / 1e6);
     free(lat);
+    free(snd);
     cairn_engine_close(a);
     cairn_engine_close(b);
 }
@@ -158,7 +172,8 @@ static void throughput(int npairs, int per)
     }
     /* sessions first: throughput is about the steady state */
     for (int i = 0; i < npairs; i++) {
-        snprintf(to, sizeof(to), "sip:tp%d-%d-b@bench.example", npairs, i);
+        snprintf(to, sizeof(to), "sip:tp%d-%d-b-%d@%s", npairs, i, run_id,
+                 relay_url ? "example.org" : "bench.example");
         cairn_engine_send_text(tx[i], to, "hi", 2, NULL);
         (void)cairn_engine_process(p.rx_eng[i], NULL);
         p.r[i].got = 0;
@@ -167,7 +182,8 @@ static void throughput(int npairs, int per)
     pthread_create(&th, NULL, receiver, &p);
     for (int k = 0; k < per; k++)
         for (int i = 0; i < npairs; i++) {
-            snprintf(to, sizeof(to), "sip:tp%d-%d-b@bench.example", npairs, i);
+            snprintf(to, sizeof(to), "sip:tp%d-%d-b-%d@%s", npairs, i, run_id,
+                     relay_url ? "example.org" : "bench.example");
             if (cairn_engine_send_text(tx[i], to, "throughput test message", 23, NULL) !=
                 CAIRN_OK) {
                 fprintf(stderr, "bench_e2e: send failed\n");
@@ -192,14 +208,19 @@ int main(int argc, char **argv)
 {
     int nlat = argc > 1 ? atoi(argv[1]) : 300;
     int per = argc > 2 ? atoi(argv[2]) : 20;
+    int many = argc > 3 ? atoi(argv[3]) : 100;
     char cmd[400];
     snprintf(root, sizeof(root), "%s/cairn-bench-e2e-XXXXXX",
              getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
     if (mkdtemp(root) == NULL || cairn_context_create(NULL, &ctx) != CAIRN_OK)
         return 1;
+    relay_url = getenv("BENCH_RELAY");
+    relay_ca = getenv("BENCH_RELAY_CA");
+    run_id = (int)getpid();
+    printf("relay: %s\n", relay_url ? relay_url : "directory on local disk");
     latency(nlat);
     throughput(1, per * 20);
-    throughput(100, per);
+    throughput(many, per);
     cairn_context_destroy(ctx);
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
     return system(cmd) == 0 ? 0 : 1;

@@ -56,6 +56,7 @@ typedef struct net_relay {
     char auth_id[CAIRN_URI_MAX + 16];
     char secret[128];
     int logged_in;
+    CURL *curl; /* kept: one TLS connection to the relay for every request */
     cairn_tls_config *tls;
     cairn_ua *ua;
     int reg_done;
@@ -117,15 +118,17 @@ static cairn_status http(net_relay *r, const char *method, const char *url, cons
                          const void *body, size_t len, int auth, size_t max, long *status,
                          uint8_t **out, size_t *out_len, cairn_progress_fn progress, void *ud)
 {
-    CURL *c = curl_easy_init();
+    CURL *c;
     struct curl_slist *h = NULL;
     char ct[160], full[1400];
     sink s;
     CURLcode cc;
     cairn_status rc = CAIRN_OK;
 
-    if (c == NULL)
+    if (r->curl == NULL && (r->curl = curl_easy_init()) == NULL)
         return CAIRN_ERR_NOMEM;
+    c = r->curl;
+    curl_easy_reset(c); /* options only; the connection cache stays */
     if (strncmp(url, "https://", 8) == 0)
         snprintf(full, sizeof(full), "%s", url);
     else
@@ -167,7 +170,6 @@ static cairn_status http(net_relay *r, const char *method, const char *url, cons
     else
         curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
     curl_slist_free_all(h);
-    curl_easy_cleanup(c);
     if (rc == CAIRN_OK && out)
         rc = cairn__buf_take(&s.buf, out, out_len);
     cairn__buf_free(&s.buf);
@@ -738,6 +740,8 @@ static void r_destroy(engine_net *n)
         cairn_free(n->ctx, r->outbox[i].body, r->outbox[i].len);
     cairn_ua_destroy(r->ua);
     cairn_tls_config_free(r->tls);
+    if (r->curl)
+        curl_easy_cleanup(r->curl);
     for (size_t i = 0; i < r->nqueue; i++)
         engine__envelope_clear(n->ctx, &r->queue[i]);
     if (r->epfd >= 0)
