@@ -297,8 +297,12 @@ static char *get_text(cairn_context *ctx, const char *url, size_t *len)
     uint8_t *b = NULL;
     size_t n = 0;
     char *t;
-    if (cairn_ktv_http_get(ctx, url, 1 << 16, &status, &b, &n) != CAIRN_OK || status != 200)
+    if (cairn_ktv_http_get(ctx, url, 1 << 16, &status, &b, &n) != CAIRN_OK)
         return NULL;
+    if (status != 200) { /* the body is ours to free on any status */
+        cairn_free(ctx, b, n);
+        return NULL;
+    }
     t = malloc(n + 1);
     memcpy(t, b, n);
     t[n] = 0;
