@@ -3,8 +3,10 @@
  * POST /kt/v1/test/drop (KT-API-30).
  *
  * Invariants: nothing is staged before the request is authenticated and
- * parsed whole; the request is parked in the open batch and answered by
- * the commit, never here (except on errors). The token and HMAC key are
+ * parsed whole; a request is staged whole, in one go on the loop thread
+ * (after its VRF outputs come back from vrfpool.c, in arrival order), then
+ * parked in the open batch and answered by the commit, never here (except
+ * on errors). The token and HMAC key are
  * compared in constant time and never logged.
  */
 #include <string.h>
@@ -61,6 +63,52 @@ nomem:
     return CAIRN_ERR_NOMEM;
 }
 
+/* Stages one authenticated, parsed request whole and parks it in the open
+ * batch (or answers an error). pred/vrf: VRF outputs the pool computed for
+ * the predicted versions, or NULL to evaluate here. */
+void kts__publish_stage(kts_server *s, struct evhttp_request *req,
+                        const cairn_kts_publish *p, const uint32_t *pred,
+                        const uint8_t (*vrf)[32])
+{
+    uint32_t *vers;
+    cairn_status st;
+    if (s->broken) {
+        kts__reply_error(req, 503, "unavailable",
+                         "server is read-only after a storage failure");
+        return;
+    }
+    vers = cairn__calloc(s->ctx, p->n, sizeof *vers);
+    if (vers == NULL) {
+        kts__reply_error(req, 503, "unavailable", "out of memory");
+        return;
+    }
+    for (size_t i = 0; i < p->n; i++) {
+        const cairn_kts_update *u = &p->updates[i];
+        st = vrf ? cairn_ktdir_update_with_vrf(s->dir, u->label, u->label_len, u->value,
+                                               u->value_len, pred[i], vrf[i], &vers[i])
+                 : cairn_ktdir_update(s->dir, u->label, u->label_len, u->value,
+                                      u->value_len, &vers[i]);
+        if (st != CAIRN_OK) {
+            /* Earlier updates of this request are staged already and
+             * cannot be withdrawn: stop accepting writes (KT-API-7). */
+            CAIRN_LOGE(s->ctx, "kt", "staging failed (%s): now read-only",
+                       cairn_status_name(st));
+            s->broken = true;
+            kts__reply_error(req, 503, "unavailable", "cannot stage the update");
+            goto out;
+        }
+    }
+    if (park(s, req, p, vers) != CAIRN_OK) {
+        s->broken = true;
+        kts__reply_error(req, 503, "unavailable", "out of memory");
+        goto out;
+    }
+    s->batch_updates += p->n;
+    kts__batch_opened(s);
+out:
+    cairn__free(s->ctx, vers);
+}
+
 void kts__h_publish(struct evhttp_request *req, void *arg)
 {
     kts_server *s = arg;
@@ -68,7 +116,6 @@ void kts__h_publish(struct evhttp_request *req, void *arg)
     size_t len = 0;
     cairn_kts_publish p = {0};
     const char *reason = NULL;
-    uint32_t *vers = NULL;
     cairn_status st;
     if (kts__body(s, req, &body, &len) != CAIRN_OK)
         return;
@@ -89,34 +136,11 @@ void kts__h_publish(struct evhttp_request *req, void *arg)
                          st == CAIRN_ERR_NOMEM ? "out of memory" : reason);
         goto out;
     }
-    vers = cairn__calloc(s->ctx, p.n, sizeof *vers);
-    if (vers == NULL) {
+    if (s->pool == NULL)
+        kts__publish_stage(s, req, &p, NULL, NULL);
+    else if (kts__pool_submit(s, req, &p) != CAIRN_OK)
         kts__reply_error(req, 503, "unavailable", "out of memory");
-        goto out;
-    }
-    for (size_t i = 0; i < p.n; i++) {
-        st = cairn_ktdir_update(s->dir, p.updates[i].label, p.updates[i].label_len,
-                                p.updates[i].value, p.updates[i].value_len,
-                                &vers[i]);
-        if (st != CAIRN_OK) {
-            /* Earlier updates of this request are staged already and
-             * cannot be withdrawn: stop accepting writes (KT-API-7). */
-            CAIRN_LOGE(s->ctx, "kt", "staging failed (%s): now read-only",
-                       cairn_status_name(st));
-            s->broken = true;
-            kts__reply_error(req, 503, "unavailable", "cannot stage the update");
-            goto out;
-        }
-    }
-    if (park(s, req, &p, vers) != CAIRN_OK) {
-        s->broken = true;
-        kts__reply_error(req, 503, "unavailable", "out of memory");
-        goto out;
-    }
-    s->batch_updates += p.n;
-    kts__batch_opened(s);
 out:
-    cairn__free(s->ctx, vers);
     cairn_kts_publish_free(s->ctx, &p);
     cairn__free(s->ctx, body);
 }

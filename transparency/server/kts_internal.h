@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <pthread.h>
 #include <sys/queue.h>
 
 #include <event2/event.h>
@@ -36,6 +37,11 @@ typedef struct kts_pending {
     char **labels;     /* NUL-terminated copies, for the response */
     struct kts_pending *next;
 } kts_pending;
+
+#define KTS_MAX_VRF_THREADS 8
+
+typedef struct kts_job kts_job;
+typedef struct kts_pool kts_pool;
 
 typedef struct kts_server {
     const cairn_context *ctx;
@@ -58,6 +64,7 @@ typedef struct kts_server {
     uint64_t last_ts;
     void *tls_ctx;               /* SSL_CTX when serving HTTPS */
     struct kts_witness *wit;     /* witness feeder thread (witness.c) */
+    kts_pool *pool;              /* VRF workers (vrfpool.c), NULL: inline */
     uint8_t token[256];
     size_t token_len;
     uint8_t hmac_key[64];
@@ -116,6 +123,21 @@ void kts__reply_bytes(struct evhttp_request *req, const char *ctype,
 cairn_status kts__body(kts_server *s, struct evhttp_request *req,
                        uint8_t **out, size_t *len);
 void kts__h_publish(struct evhttp_request *req, void *arg);
+/* h_publish.c: stage a whole parsed request and park it (or answer an
+ * error); pred/vrf NULL: evaluate the VRF here. */
+void kts__publish_stage(kts_server *s, struct evhttp_request *req,
+                        const cairn_kts_publish *p, const uint32_t *pred,
+                        const uint8_t (*vrf)[32]);
+
+/* vrfpool.c: VRF outputs on worker threads (opt.vrf_threads, 0: none).
+ * start after the event base exists; submit takes ownership of *p (left
+ * zeroed) and stages the request later, in arrival order, through
+ * kts__publish_stage; stop joins the workers and stages what is queued
+ * (call it before the final commit and before evhttp_free). */
+cairn_status kts__pool_start(kts_server *s);
+cairn_status kts__pool_submit(kts_server *s, struct evhttp_request *req,
+                              cairn_kts_publish *p);
+void kts__pool_stop(kts_server *s);
 void kts__h_test_drop(struct evhttp_request *req, void *arg);
 void kts__h_search(struct evhttp_request *req, void *arg);
 void kts__h_monitor(struct evhttp_request *req, void *arg);

@@ -34,6 +34,7 @@ static void usage(FILE *f)
         "  --batch-ms N          batching window (default 1000)\n"
         "  --batch-max N         commit early at N staged updates (default 100000)\n"
         "  --heartbeat-s N       empty entry at least every N s (default 60, 0 off)\n"
+        "  --vrf-threads N       publish VRF workers, 0 on the loop (default: CPUs, max 8)\n"
         "  --max-body N          request body cap in bytes (default 1048576)\n"
         "  --mode contact|audit  deployment mode (default contact)\n"
         "  --auditor-key HEX     auditor Ed25519 public key (audit mode)\n"
@@ -151,6 +152,7 @@ static int set_opt(cairn_kts_options *o, const char *name, const char *val)
     else if (!strcmp(name, "port")) { if (num(val, 65535, &n)) return -1; o->port = (uint16_t)n; }
     else if (!strcmp(name, "batch-ms")) { if (num(val, 600000, &n) || !n) return -1; o->batch_ms = (uint32_t)n; }
     else if (!strcmp(name, "batch-max")) { if (num(val, 10000000, &n) || !n) return -1; o->batch_max = (uint32_t)n; }
+    else if (!strcmp(name, "vrf-threads")) { if (num(val, 8, &n)) return -1; o->vrf_threads = (uint32_t)n; }
     else if (!strcmp(name, "heartbeat-s")) { if (num(val, 86400, &n)) return -1; o->heartbeat_s = (uint32_t)n; }
     else if (!strcmp(name, "max-body")) { if (num(val, 64u << 20, &n) || n < 1024) return -1; o->max_body = n; }
     else if (!strcmp(name, "max-ahead-ms")) { if (num(val, UINT64_MAX, &o->max_ahead)) return -1; }

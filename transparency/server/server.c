@@ -34,6 +34,10 @@ void cairn_kts_options_init(cairn_kts_options *o)
     o->max_behind = 24ull * 3600 * 1000;
     o->rmw = 3600000;
     o->max_auditor_lag = 3600000;
+    {
+        long n = sysconf(_SC_NPROCESSORS_ONLN);
+        o->vrf_threads = n < 1 ? 1 : n > 8 ? 8 : (uint32_t)n;
+    }
 }
 
 /* Reads a small file (at most cap bytes) into buf. */
@@ -243,7 +247,7 @@ cairn_status cairn_kts_create(const cairn_context *ctx, const cairn_kts_options 
             goto fail;
         }
     }
-    if ((st = kts__http_start(s)) != CAIRN_OK)
+    if ((st = kts__pool_start(s)) != CAIRN_OK || (st = kts__http_start(s)) != CAIRN_OK)
         goto fail;
     if ((st = kts__witness_start(s)) != CAIRN_OK)
         goto fail;
@@ -276,6 +280,7 @@ void cairn_kts_destroy(cairn_kts_server *s)
 {
     if (s == NULL)
         return;
+    kts__pool_stop(s);
     if (s->batch_open && !s->broken)
         (void)kts__commit(s);
     kts__witness_stop(s);

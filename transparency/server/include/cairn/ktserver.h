@@ -50,6 +50,9 @@ typedef struct cairn_kts_options {
     const char *tls_key;         /* PEM private key */
     bool unsafe_test_mode;       /* KT-API-30 */
     bool init_keys;              /* create missing keys */
+    /* Threads computing publish VRF outputs off the event loop (at most 8;
+     * 0: on the loop thread). Default: one per online CPU. */
+    uint32_t vrf_threads;
 } cairn_kts_options;
 
 /* Fills the defaults. */
