@@ -17,8 +17,12 @@ build: deps
 	cmake -S . -B $(BUILD)/release -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCAIRN_BUILD_TESTS=OFF
 	cmake --build $(BUILD)/release -j $(JOBS)
 
+# The demo: first the core library alone (three people in one process),
+# then the whole system: cairn-kt, cairn-audit and cairn-relay on loopback
+# with alice, bob and carol driving the cairn CLI.
 demo: build
 	$(BUILD)/release/client/cairn-demo
+	sh client/demo/system-demo.sh $(BUILD)/release
 
 # The suite runs twice: OpenSSL under ASan+UBSan, then the mbedTLS backend;
 # then each fuzz target runs briefly under libFuzzer. The fuzz build makes
