@@ -13,5 +13,7 @@
 #include "session.h"
 #include "group.h"
 #include "fingerprint.h"
+#include "smartreply.h"
+#include "engine.h"
 
 #endif
