@@ -8,7 +8,8 @@
  *
  * usage: bench_kt [seconds of sustained load, default 10] [max labels,
  * default 100000] [publishers, default 64] [updates per request, default
- * 128]
+ * 128] [server --vrf-threads, default: the server's (one per CPU); 0 puts
+ * the VRF back on the event-loop thread]
  */
 #include <pthread.h>
 #include <signal.h>
@@ -270,7 +271,7 @@ int main(int argc, char **argv)
     int seconds = argc > 1 ? atoi(argv[1]) : 10;
     unsigned long long max_labels = argc > 2 ? strtoull(argv[2], NULL, 10) : 100000;
     char tmpl[] = "/tmp/bench-kt-XXXXXX", keys[512], cmd[600];
-    const char *extra[] = {"--batch-ms", "1000", "--log-level", "warn", NULL};
+    const char *extra[] = {"--batch-ms", "1000", "--log-level", "warn", NULL, NULL, NULL};
     cairn_context *ctx = NULL;
     cairn_kt_config cfg;
     kth_proc p;
@@ -280,6 +281,10 @@ int main(int argc, char **argv)
         setenv("CAIRN_BUILD_DIR", CAIRN_BENCH_BUILD_DIR, 1);
     if (dir == NULL || cairn_context_create(NULL, &ctx) != CAIRN_OK)
         return 1;
+    if (argc > 5) {
+        extra[4] = "--vrf-threads";
+        extra[5] = argv[5];
+    }
     snprintf(keys, sizeof keys, "%s/keys", dir);
     if (kth_kt_start(&p, dir, keys, extra) != 0 || kth_config(ctx, p.url, &cfg) != 0) {
         fprintf(stderr, "cannot start cairn-kt\n");
