@@ -336,6 +336,14 @@ static cairn_status put(cairn__buf *b, const char *prefix, const char *name,
                   : cairn__buf_printf(b, "%s: %s\r\n", name, v);
 }
 
+/* The "NS: imdn <urn:ietf:params:imdn>" declaration the writer adds itself
+ * whenever imdn headers are present. */
+static bool is_imdn_decl(const cairn_cpim_ns *ns)
+{
+    return ns->prefix != NULL && strcmp(ns->prefix, "imdn") == 0 && ns->uri != NULL &&
+           strcmp(ns->uri, CAIRN_CPIM_IMDN_NS) == 0;
+}
+
 cairn_status cairn_cpim_write(cairn__buf *out, const cairn_cpim *m,
                               const uint8_t *body, size_t body_len)
 {
@@ -354,11 +362,21 @@ cairn_status cairn_cpim_write(cairn__buf *out, const cairn_cpim *m,
         (m->n_ns && m->ns == NULL) || (m->n_extra && m->extra == NULL) ||
         (m->n_mime_extra && m->mime_extra == NULL))
         return CAIRN_ERR_INVALID_ARG;
-    for (i = 0; i < m->n_ns; i++)
+    for (i = 0; i < m->n_ns; i++) {
         if (m->ns[i].prefix == NULL || m->ns[i].uri == NULL ||
             (m->ns[i].prefix[0] && !name_ok(m->ns[i].prefix, false)) ||
             !val_ok(m->ns[i].uri) || strchr(m->ns[i].uri, '>') != NULL)
             return CAIRN_ERR_INVALID_ARG;
+        /* A prefix bound twice makes the meaning of later headers depend
+         * on line order; we never write such a message (found by fuzzing:
+         * a second "imdn" binding changed what imdn.Message-ID meant). */
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(m->ns[i].prefix, m->ns[j].prefix) == 0)
+                return CAIRN_ERR_INVALID_ARG;
+        if ((m->imdn_message_id != NULL || m->imdn_disposition_notification != NULL) &&
+            strcmp(m->ns[i].prefix, "imdn") == 0 && !is_imdn_decl(&m->ns[i]))
+            return CAIRN_ERR_INVALID_ARG;
+    }
     for (i = 0; i < m->n_extra; i++)
         if (!name_ok(m->extra[i].name, false) || !val_ok(m->extra[i].value) ||
             m->extra[i].value == NULL ||
@@ -369,8 +387,22 @@ cairn_status cairn_cpim_write(cairn__buf *out, const cairn_cpim *m,
             m->mime_extra[i].value == NULL || !val_ok(m->mime_extra[i].value))
             return CAIRN_ERR_INVALID_ARG;
 
-    mark = out->len;
     imdn = m->imdn_message_id != NULL || m->imdn_disposition_notification != NULL;
+    /* What is written must parse again (CPIM-1): refuse a message whose
+     * header blocks would exceed the reader's cap once the writer's own
+     * lines (NS imdn, Content-Length) are added. */
+    {
+        size_t nh = 2 + (m->cc != NULL) + (m->datetime != NULL) + (m->subject != NULL) +
+                    (m->imdn_message_id != NULL) + (m->imdn_disposition_notification != NULL) +
+                    m->n_extra + imdn;
+        size_t nm = 2 + (m->content_disposition != NULL) + (m->content_encoding != NULL) +
+                    (m->content_id != NULL) + m->n_mime_extra;
+        for (i = 0; i < m->n_ns; i++)
+            nh += !(imdn && is_imdn_decl(&m->ns[i]));
+        if (nh > CAIRN_CPIM_MAX_HEADERS || nm > CAIRN_CPIM_MAX_HEADERS)
+            return CAIRN_ERR_LIMIT;
+    }
+    mark = out->len;
     rc = put(out, NULL, "From", m->from);
     if (rc == CAIRN_OK) rc = put(out, NULL, "To", m->to);
     if (rc == CAIRN_OK) rc = put(out, NULL, "cc", m->cc);
@@ -379,7 +411,10 @@ cairn_status cairn_cpim_write(cairn__buf *out, const cairn_cpim *m,
     if (rc == CAIRN_OK && imdn)
         rc = cairn__buf_append_str(out, "NS: imdn <" CAIRN_CPIM_IMDN_NS ">\r\n");
     for (i = 0; rc == CAIRN_OK && i < m->n_ns; i++)
-        rc = m->ns[i].prefix[0]
+        if (imdn && is_imdn_decl(&m->ns[i]))
+            continue; /* written just above; a parsed message lists it too */
+        else
+            rc = m->ns[i].prefix[0]
                  ? cairn__buf_printf(out, "NS: %s <%s>\r\n", m->ns[i].prefix, m->ns[i].uri)
                  : cairn__buf_printf(out, "NS: <%s>\r\n", m->ns[i].uri);
     if (rc == CAIRN_OK) rc = put(out, "imdn", "Message-ID", m->imdn_message_id);

@@ -250,6 +250,58 @@ static void test_write_refusals(void **state)
     cairn__buf_free(&b);
 }
 
+/* CPIM-1: what the writer accepts parses again to the same meaning. Found
+ * by fuzzing: a parsed message lists the imdn declaration in ns (it used to
+ * be written twice), a second binding of a prefix changed what later
+ * headers meant, and the writer's own lines could push a full header
+ * block past the reader's cap. */
+static void test_write_round_trip_rules(void **state)
+{
+    cairn_cpim_parsed *p = NULL, *q = NULL;
+    const cairn_cpim *m = NULL, *m2 = NULL;
+    cairn_cpim w;
+    cairn_cpim_ns two[2] = {{"imdn", "urn:other"}, {"imdn", CAIRN_CPIM_IMDN_NS}};
+    cairn_cpim_header many[CAIRN_CPIM_MAX_HEADERS];
+    cairn__buf b;
+    (void)state;
+    assert_int_equal(cairn_cpim_parse(g_ctx, (const uint8_t *)rfc5438, sizeof(rfc5438) - 1, &p, &m), CAIRN_OK);
+    /* the parsed view, written as is: the imdn declaration appears once */
+    cairn__buf_init(&b, g_ctx, 1 << 16);
+    assert_int_equal(cairn_cpim_write(&b, m, m->body, m->body_len), CAIRN_OK);
+    assert_int_equal(cairn_cpim_parse(g_ctx, b.data, b.len, &q, &m2), CAIRN_OK);
+    assert_int_equal(m2->n_ns, m->n_ns);
+    assert_string_equal(m2->imdn_message_id, m->imdn_message_id);
+    cairn_cpim_free(q);
+    cairn__buf_free(&b);
+    /* a prefix bound twice, or imdn bound elsewhere, is refused */
+    w = *m;
+    w.ns = two;
+    w.n_ns = 2;
+    cairn__buf_init(&b, g_ctx, 1 << 16);
+    assert_int_equal(cairn_cpim_write(&b, &w, NULL, 0), CAIRN_ERR_INVALID_ARG);
+    w.ns = two;
+    w.n_ns = 1;
+    assert_int_equal(cairn_cpim_write(&b, &w, NULL, 0), CAIRN_ERR_INVALID_ARG);
+    /* header blocks over the reader's cap are refused, not written */
+    w.ns = NULL;
+    w.n_ns = 0;
+    for (size_t i = 0; i < CAIRN_CPIM_MAX_HEADERS; i++) {
+        many[i].prefix = NULL;
+        many[i].name = "X-Filler";
+        many[i].value = "1";
+    }
+    w.extra = many;
+    w.n_extra = CAIRN_CPIM_MAX_HEADERS - 3;
+    assert_int_equal(cairn_cpim_write(&b, &w, NULL, 0), CAIRN_ERR_LIMIT);
+    assert_int_equal(b.len, 0);
+    w.n_extra = 0;
+    w.mime_extra = many;
+    w.n_mime_extra = CAIRN_CPIM_MAX_HEADERS - 1;
+    assert_int_equal(cairn_cpim_write(&b, &w, NULL, 0), CAIRN_ERR_LIMIT);
+    cairn__buf_free(&b);
+    cairn_cpim_free(p);
+}
+
 static void test_datetime(void **state)
 {
     char out[32];
@@ -282,6 +334,7 @@ int main(void)
         cmocka_unit_test(test_hostile),
         cmocka_unit_test(test_truncations),
         cmocka_unit_test(test_write_refusals),
+        cmocka_unit_test(test_write_round_trip_rules),
         cmocka_unit_test(test_datetime),
         cmocka_unit_test(test_alloc_failure),
     };
