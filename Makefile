@@ -46,12 +46,13 @@ test-mbedtls:
 	cmake --build $(BUILD)/mbedtls -j $(JOBS)
 	cd $(BUILD)/mbedtls && ctest -j $(JOBS) --output-on-failure
 
-FUZZ_SECONDS ?= 10
+FUZZ_SECONDS ?= 30
+FUZZ_RUNS ?= 20000
 fuzz: test-deps
 	CC=clang cmake -S . -B $(BUILD)/fuzz -DCMAKE_BUILD_TYPE=Debug -DCAIRN_FUZZ=ON \
 	  -DCAIRN_BUILD_TESTS=OFF
 	cmake --build $(BUILD)/fuzz -j $(JOBS) --target $$(cut -d'|' -f1 $(BUILD)/fuzz/fuzz/fuzzers.txt)
-	sh fuzz/run-all.sh $(BUILD)/fuzz $(FUZZ_SECONDS)
+	sh fuzz/run-all.sh $(BUILD)/fuzz $(FUZZ_SECONDS) $(FUZZ_RUNS)
 
 bench: deps
 	cmake -S . -B $(BUILD)/release -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCAIRN_BUILD_TESTS=OFF
