@@ -12,9 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <sys/socket.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -123,20 +120,6 @@ static bool prefix(const char *path, const char *p)
     return strncmp(path, p, n) == 0 && (path[n] == 0 || path[n] == '/');
 }
 
-/* evhttp creates the socket after bevcb, so Nagle is turned off here, on
- * the connection's first request (later ones repeat one cheap syscall):
- * with Nagle on, each small TLS answer waited out the client's delayed ACK
- * (about 40 ms per request, seen in the end-to-end benchmark). */
-static void no_delay(struct evhttp_request *req)
-{
-    struct evhttp_connection *con = evhttp_request_get_connection(req);
-    struct bufferevent *bev = con ? evhttp_connection_get_bufferevent(con) : NULL;
-    evutil_socket_t fd = bev ? bufferevent_getfd(bev) : -1;
-    int one = 1;
-    if (fd >= 0)
-        (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-}
-
 static void route(struct evhttp_request *req, void *arg)
 {
     relay *r = arg;
@@ -145,7 +128,6 @@ static void route(struct evhttp_request *req, void *arg)
     const char *path = u ? evhttp_uri_get_path(u) : NULL;
 
     r->m.http_requests_total++;
-    no_delay(req);
     if (path == NULL) {
         relay__http_error(req, 400, "bad_request");
         return;
