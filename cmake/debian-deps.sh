@@ -7,7 +7,7 @@
 set -eu
 build="cmake make gcc pkg-config libsignal-protocol-c-dev libsodium-dev \
 libssl-dev libmbedtls-dev libsqlite3-dev libjansson-dev libcurl4-openssl-dev \
-libexpat1-dev zlib1g-dev libevent-dev libqrencode-dev openssl"
+libexpat1-dev zlib1g-dev libevent-dev libqrencode-dev openssl curl"
 test="$build libcmocka-dev clang libclang-rt-14-dev kamailio kamailio-tls-modules \
 tshark mosquitto python3 sqlite3 procps"
 case "${1:-build}" in
