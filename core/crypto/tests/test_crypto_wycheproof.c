@@ -80,32 +80,17 @@ static void aes_cbc_pkcs5(void **state)
 static void hmac_case(const json_t *group, const json_t *test, void *arg)
 {
     tally *t = arg;
-    size_t key_len, msg_len, tag_len;
+    size_t key_len, msg_len;
     uint8_t *key = wp_hex(test, "key", &key_len);
     uint8_t *msg = wp_hex(test, "msg", &msg_len);
-    uint8_t *tag = wp_hex(test, "tag", &tag_len);
-    size_t tag_size = (size_t)wp_int(group, "tagSize") / 8;
     uint8_t mac[32];
-    int match;
 
     assert_int_equal(key_len * 8, wp_int(group, "keySize"));
-    assert_true(tag_size > 0 && tag_size <= 32);
     assert_int_equal(cairn__hmac_sha256(key, key_len, msg, msg_len, mac),
                      CAIRN_OK);
-    /* A tag of the wrong length never verifies. */
-    match = tag_len == tag_size && cairn__memeq_ct(mac, tag, tag_size) == 0;
-    if (wp_valid(test)) {
-        if (!match)
-            fail_msg("tcId %ld: valid tag mismatch", wp_id(test));
-        t->valid++;
-    } else {
-        if (match)
-            fail_msg("tcId %ld: modified tag verified", wp_id(test));
-        t->invalid++;
-    }
+    wp_check_mac(group, test, mac, &t->valid, &t->invalid);
     free(key);
     free(msg);
-    free(tag);
 }
 
 static void hmac_sha256(void **state)

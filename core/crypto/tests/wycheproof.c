@@ -75,3 +75,25 @@ long wp_id(const json_t *test)
     json_t *v = json_object_get(test, "tcId");
     return json_is_integer(v) ? (long)json_integer_value(v) : -1;
 }
+
+void wp_check_mac(const json_t *group, const json_t *test, const uint8_t mac[32], size_t *valid,
+                  size_t *invalid)
+{
+    size_t tag_len;
+    uint8_t *tag = wp_hex(test, "tag", &tag_len);
+    size_t tag_size = (size_t)wp_int(group, "tagSize") / 8;
+    int match;
+
+    assert_true(tag_size > 0 && tag_size <= 32);
+    match = tag_len == tag_size && cairn__memeq_ct(mac, tag, tag_size) == 0;
+    free(tag);
+    if (wp_valid(test)) {
+        if (!match)
+            fail_msg("tcId %ld: valid tag mismatch", wp_id(test));
+        (*valid)++;
+    } else {
+        if (match)
+            fail_msg("tcId %ld: modified tag verified", wp_id(test));
+        (*invalid)++;
+    }
+}

@@ -33,4 +33,12 @@ int wp_valid(const json_t *test);
 /* tcId, for messages. */
 long wp_id(const json_t *test);
 
+/* The verdict of an HMAC case: compares `mac` (32 bytes, computed by the
+ * caller) with the case's tag truncated to the group's tagSize, in
+ * constant time (a tag of the wrong length never verifies), fails the test
+ * when the outcome contradicts the case's "result", and counts the case in
+ * *valid or *invalid. */
+void wp_check_mac(const json_t *group, const json_t *test, const uint8_t mac[32], size_t *valid,
+                  size_t *invalid);
+
 #endif
