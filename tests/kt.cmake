@@ -8,7 +8,7 @@ if(TARGET cairn-kt AND TARGET cairn_ktverify)
 endif()
 if(TARGET cairn-kt AND TARGET cairn-audit)
   cairn_add_test(kt_malicious SOURCES kt_malicious.c kt_harness.c
-    LIBS cairn_ktaudit cairn_ktverify cairn_ktdir cairn_tlog Cairn::jansson TIMEOUT 180)
+    LIBS cairn_ktaudit cairn_ktverify cairn_ktdir cairn_tlog Cairn::jansson Cairn::sqlite TIMEOUT 180)
   target_include_directories(kt_malicious PRIVATE ${CMAKE_SOURCE_DIR}/transparency/directory)
   add_dependencies(kt_malicious cairn-kt cairn-audit)
 endif()

@@ -20,6 +20,7 @@
 #include <time.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <sqlite3.h>
 
 #include "base.h"
 #include "cairn/checkpoint.h"
@@ -541,6 +542,53 @@ static void test_auditing_mode(void **state)
     cairn_context_destroy(ctx);
 }
 
+/* The auditor's verified LogEntries survive a restart (KT-AUDIT-8): a
+ * second run resumes after them and audits only what is new; a state whose
+ * stored entries no longer match its stored head is refused, not trusted. */
+static void test_resume(void **state)
+{
+    cairn_context *ctx = NULL;
+    char *dir = cts_tempdir(), keys[512], logf[600], db[600], *log;
+    const char *extra[] = {"--batch-ms", "30", NULL};
+    kth_proc a, aud;
+    sqlite3 *h = NULL;
+    size_t n = 0;
+    (void)state;
+    assert_int_equal(cairn_context_create(NULL, &ctx), CAIRN_OK);
+    snprintf(keys, sizeof keys, "%s/keys", dir);
+    snprintf(logf, sizeof logf, "%s/audit.log", dir);
+    snprintf(db, sizeof db, "%s/audit/audit.sqlite", dir);
+    assert_int_equal(kth_kt_start(&a, dir, keys, extra), 0);
+    publish_n(ctx, a.url, "r", 3);
+    assert_int_equal(start_auditor(&aud, dir, a.url, true), 0);
+    log = cts_read_file(logf, &n);
+    assert_non_null(log);
+    assert_null(strstr(log, "resumed"));
+    free(log);
+    publish_n(ctx, a.url, "s", 2);
+    assert_int_equal(start_auditor(&aud, dir, a.url, true), 0);
+    log = cts_read_file(logf, &n);
+    assert_non_null(log);
+    assert_non_null(strstr(log, "log entries verified by an earlier run"));
+    free(log);
+    /* A row goes missing: the stored entries no longer add up to the
+     * stored head, and the auditor stops instead of signing. */
+    assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(h, "DELETE FROM entries WHERE pos = 1", NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(h);
+    assert_int_not_equal(start_auditor(&aud, dir, a.url, true), 0);
+    log = cts_read_file(logf, &n);
+    assert_non_null(log);
+    assert_non_null(strstr(log, "stored audit state does not match"));
+    free(log);
+    kth_kill(&a, SIGTERM);
+    assert_int_equal(kth_wait(&a), 0);
+    cts_rmdir(dir);
+    free(dir);
+    cairn_context_destroy(ctx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -550,6 +598,7 @@ int main(void)
         cmocka_unit_test(test_witness),
         cmocka_unit_test(test_auditing_mode),
         cmocka_unit_test(test_witness_feed),
+        cmocka_unit_test(test_resume),
     };
     signal(SIGPIPE, SIG_IGN);
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -55,6 +55,9 @@ typedef struct kta {
     ktdir__log klog;                    /* directory log tree (KT-LOG-2) */
     uint8_t *mleaves;                   /* RFC 6962 leaf hashes of the mirror */
     uint64_t n_entries, cap_mleaves;
+    uint64_t persisted;                 /* entries [0, persisted) are in SQLite */
+    uint8_t *praw;                      /* verified LogEntries not yet stored */
+    size_t cap_praw;
     uint64_t head_size;                 /* last verified signed head */
     uint8_t head_root[32], head_sig[64];
     uint64_t cp_size;                   /* last verified mirror checkpoint */
@@ -83,6 +86,15 @@ cairn_status kta__witness_get(kta *a, const char *origin, uint64_t *size,
 cairn_status kta__witness_put(kta *a, const char *origin, uint64_t size,
                               const uint8_t root[32], const uint8_t *note,
                               size_t note_len);
+/* Verified LogEntries (CAIRN_KT_AUDIT_ENTRY_BYTES each), positions from
+ * `from`, stored with the head and checkpoint meta rows in one
+ * transaction, so a restart resumes exactly where a verified poll ended. */
+cairn_status kta__entries_commit(kta *a, uint64_t from, const uint8_t *raw, uint64_t n,
+                                 const uint8_t *head, size_t head_len,
+                                 const char *note, size_t note_len);
+/* All stored entries in position order (allocated; CORRUPT if positions
+ * have gaps or a row has the wrong size). */
+cairn_status kta__entries_load(kta *a, uint8_t **raw, uint64_t *n);
 cairn_status kta__witness_log_key(kta *a, const char *origin, char *vkey, size_t cap);
 cairn_status kta__witness_add_log(kta *a, const char *vkey);
 

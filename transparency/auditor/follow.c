@@ -64,6 +64,52 @@ static cairn_status restore(kta *a)
     return CAIRN_OK;
 }
 
+static cairn_status grow_leaves(kta *a, uint64_t n);
+
+/* Rebuilds the log trees and the auditor from the LogEntries a previous
+ * run verified and stored together with its last head, then checks them
+ * against that head: a state directory whose rows do not add up is
+ * refused (CORRUPT) rather than trusted. */
+static cairn_status resume(kta *a)
+{
+    uint8_t *raw = NULL, root[32];
+    uint64_t n = 0;
+    cairn_status st = kta__entries_load(a, &raw, &n);
+    if (st != CAIRN_OK || n == 0)
+        goto out;
+    if (n != a->head_size) {
+        st = CAIRN_ERR_CORRUPT;
+        goto out;
+    }
+    if ((st = grow_leaves(a, n)) != CAIRN_OK)
+        goto out;
+    for (uint64_t p = 0; p < n && st == CAIRN_OK; p++) {
+        const uint8_t *e = raw + p * CAIRN_KT_AUDIT_ENTRY_BYTES;
+        uint64_t ts = 0;
+        uint8_t leaf[32];
+        for (int k = 0; k < 8; k++)
+            ts = (ts << 8) | e[k];
+        ktdir__log_leaf_hash(leaf, ts, e + 8);
+        st = ktdir__log_append(&a->klog, leaf);
+        cairn_tlog_hash_leaf(a->mleaves + p * 32, e, CAIRN_KT_AUDIT_ENTRY_BYTES);
+    }
+    if (st != CAIRN_OK || (st = cairn_kt_auditor_resume(a->aud, raw, n)) != CAIRN_OK)
+        goto out;
+    ktdir__log_root(&a->klog, n, root);
+    if (memcmp(root, a->head_root, 32) != 0) {
+        st = CAIRN_ERR_CORRUPT;
+        goto out;
+    }
+    a->n_entries = a->persisted = n;
+    kta__report(a, "resumed", "%llu log entries verified by an earlier run",
+                (unsigned long long)n);
+out:
+    if (st == CAIRN_ERR_CORRUPT)
+        kta__report(a, "error", "stored audit state does not match the stored head");
+    cairn__free(a->ctx, raw);
+    return st;
+}
+
 static cairn_status setup(kta *a)
 {
     cairn__reader r;
@@ -93,7 +139,9 @@ static cairn_status setup(kta *a)
     (void)kta__witness_add_log(a, vkey);
     if ((st = restore(a)) != CAIRN_OK)
         return st;
-    return cairn_kt_auditor_create(a->ctx, &a->acfg, a->audit_sk, &a->aud);
+    if ((st = cairn_kt_auditor_create(a->ctx, &a->acfg, a->audit_sk, &a->aud)) != CAIRN_OK)
+        return st;
+    return resume(a);
 }
 
 cairn_status kta__pin(kta *a)
@@ -287,6 +335,24 @@ static cairn_status grow_leaves(kta *a, uint64_t n)
     return CAIRN_OK;
 }
 
+/* Keeps verified entry p until a successful poll stores it. */
+static cairn_status keep_raw(kta *a, uint64_t p, const uint8_t *e)
+{
+    size_t need = (size_t)(p - a->persisted + 1) * CAIRN_KT_AUDIT_ENTRY_BYTES;
+    if (need > a->cap_praw) {
+        size_t nc = a->cap_praw ? a->cap_praw * 2 : 64 * CAIRN_KT_AUDIT_ENTRY_BYTES;
+        void *q;
+        while (nc < need)
+            nc *= 2;
+        if ((q = cairn__realloc(a->ctx, a->praw, nc)) == NULL)
+            return CAIRN_ERR_NOMEM;
+        a->praw = q;
+        a->cap_praw = nc;
+    }
+    memcpy(a->praw + need - CAIRN_KT_AUDIT_ENTRY_BYTES, e, CAIRN_KT_AUDIT_ENTRY_BYTES);
+    return CAIRN_OK;
+}
+
 /* Audits entries [n_entries, size): transitions, mirror bytes. */
 static cairn_status audit_entries(kta *a, uint64_t size, const char *hjson)
 {
@@ -324,6 +390,8 @@ static cairn_status audit_entries(kta *a, uint64_t size, const char *hjson)
             goto out;
         }
         cairn_free(a->ctx, u, ul);
+        if ((st = keep_raw(a, p, e)) != CAIRN_OK)
+            goto out;
         for (int k = 0; k < 8; k++)
             ts = (ts << 8) | e[k];
         ktdir__log_leaf_hash(leaf, ts, e + 8);
@@ -477,9 +545,11 @@ cairn_status kta__poll(kta *a)
             hb[k] = (uint8_t)(a->head_size >> (56 - 8 * k));
         memcpy(hb + 8, a->head_root, 32);
         memcpy(hb + 40, a->head_sig, 64);
-        if (kta__state_put(a, "head", hb, sizeof hb) != CAIRN_OK ||
-            kta__state_put(a, "checkpoint", a->cp_note, a->cp_note_len) != CAIRN_OK)
-            kta__report(a, "warning", "cannot persist the audited heads");
+        if (kta__entries_commit(a, a->persisted, a->praw, a->n_entries - a->persisted, hb,
+                                sizeof hb, a->cp_note, a->cp_note_len) == CAIRN_OK)
+            a->persisted = a->n_entries;
+        else
+            kta__report(a, "warning", "cannot persist the audited entries and heads");
     }
     if (changed || a->once)
         kta__report(a, "audited", "tree size %llu verified (prefix transitions, mirror, heads)",

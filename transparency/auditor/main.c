@@ -237,6 +237,7 @@ out:
     cairn_note_verifier_destroy(a.mirror_v);
     ktdir__log_free(&a.klog);
     cairn__free(ctx, a.mleaves);
+    cairn__free(ctx, a.praw);
     if (a.cp_note)
         cairn_free(ctx, a.cp_note, a.cp_note_len);
     if (a.ath)

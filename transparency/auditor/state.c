@@ -3,7 +3,9 @@
  * synchronous=FULL): the pinned server configuration and last verified
  * heads (meta), the directory root the auditor computed at each tree size
  * (roots: what gossiped heads are compared with), and the witness's
- * latest cosigned checkpoint per log (witness) with the logs it trusts.
+ * latest cosigned checkpoint per log (witness) with the logs it trusts,
+ * and every LogEntry it verified (entries), which a restart resumes from
+ * instead of re-auditing the log from position 0.
  *
  * Invariant: a row is durable before the caller acts on it (the witness
  * answers only after kta__witness_put returned).
@@ -24,6 +26,8 @@ cairn_status kta__state_open(kta *a)
                      "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
                      "CREATE TABLE IF NOT EXISTS meta(k TEXT PRIMARY KEY, v BLOB);"
                      "CREATE TABLE IF NOT EXISTS roots(size INTEGER PRIMARY KEY, root BLOB);"
+                     "CREATE TABLE IF NOT EXISTS entries(pos INTEGER PRIMARY KEY,"
+                     " entry BLOB NOT NULL);"
                      "CREATE TABLE IF NOT EXISTS witness(origin TEXT PRIMARY KEY,"
                      " size INTEGER, root BLOB, note BLOB);"
                      "CREATE TABLE IF NOT EXISTS witness_logs(origin TEXT PRIMARY KEY,"
@@ -162,4 +166,79 @@ cairn_status kta__witness_add_log(kta *a, const char *vkey)
                    cairn_note_verifier_name(v), 0, vkey, strlen(vkey), NULL, 0);
     cairn_note_verifier_destroy(v);
     return st;
+}
+
+cairn_status kta__entries_commit(kta *a, uint64_t from, const uint8_t *raw, uint64_t n,
+                                 const uint8_t *head, size_t head_len,
+                                 const char *note, size_t note_len)
+{
+    sqlite3_stmt *q = NULL;
+    cairn_status st = CAIRN_ERR_STORE;
+    if (sqlite3_exec(a->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+        return CAIRN_ERR_STORE;
+    if (sqlite3_prepare_v2(a->db, "INSERT OR REPLACE INTO entries(pos, entry) VALUES(?1, ?2)",
+                           -1, &q, NULL) != SQLITE_OK)
+        goto out;
+    for (uint64_t i = 0; i < n; i++) {
+        sqlite3_bind_int64(q, 1, (int64_t)(from + i));
+        sqlite3_bind_blob(q, 2, raw + i * CAIRN_KT_AUDIT_ENTRY_BYTES,
+                          CAIRN_KT_AUDIT_ENTRY_BYTES, SQLITE_STATIC);
+        if (sqlite3_step(q) != SQLITE_DONE)
+            goto out;
+        sqlite3_reset(q);
+    }
+    if (kta__state_put(a, "head", head, head_len) != CAIRN_OK ||
+        (note && kta__state_put(a, "checkpoint", note, note_len) != CAIRN_OK))
+        goto out;
+    st = sqlite3_exec(a->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK ? CAIRN_OK
+                                                                       : CAIRN_ERR_STORE;
+out:
+    sqlite3_finalize(q);
+    if (st != CAIRN_OK)
+        (void)sqlite3_exec(a->db, "ROLLBACK", NULL, NULL, NULL);
+    return st;
+}
+
+cairn_status kta__entries_load(kta *a, uint8_t **raw, uint64_t *n)
+{
+    sqlite3_stmt *q;
+    uint8_t *buf = NULL;
+    uint64_t count = 0, cap = 0;
+    cairn_status st = CAIRN_OK;
+    int rc;
+    *raw = NULL;
+    *n = 0;
+    if (sqlite3_prepare_v2(a->db, "SELECT pos, entry FROM entries ORDER BY pos", -1, &q,
+                           NULL) != SQLITE_OK)
+        return CAIRN_ERR_STORE;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        if ((uint64_t)sqlite3_column_int64(q, 0) != count ||
+            sqlite3_column_bytes(q, 1) != CAIRN_KT_AUDIT_ENTRY_BYTES) {
+            st = CAIRN_ERR_CORRUPT;
+            break;
+        }
+        if (count == cap) {
+            uint64_t nc = cap ? cap * 2 : 1024;
+            void *p = cairn__realloc(a->ctx, buf, (size_t)nc * CAIRN_KT_AUDIT_ENTRY_BYTES);
+            if (p == NULL) {
+                st = CAIRN_ERR_NOMEM;
+                break;
+            }
+            buf = p;
+            cap = nc;
+        }
+        memcpy(buf + count * CAIRN_KT_AUDIT_ENTRY_BYTES, sqlite3_column_blob(q, 1),
+               CAIRN_KT_AUDIT_ENTRY_BYTES);
+        count++;
+    }
+    if (st == CAIRN_OK && rc != SQLITE_DONE)
+        st = CAIRN_ERR_STORE;
+    sqlite3_finalize(q);
+    if (st != CAIRN_OK) {
+        cairn__free(a->ctx, buf);
+        return st;
+    }
+    *raw = buf;
+    *n = count;
+    return CAIRN_OK;
 }

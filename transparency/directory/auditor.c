@@ -164,6 +164,61 @@ void cairn_kt_auditor_destroy(cairn_kt_auditor *a)
 
 uint64_t cairn_kt_auditor_tree_size(const cairn_kt_auditor *a) { return a->size; }
 
+static uint64_t load_u64(const uint8_t *p)
+{
+    uint64_t v = 0;
+    for (int k = 0; k < 8; k++)
+        v = (v << 8) | p[k];
+    return v;
+}
+
+/* Commit of one verified entry: its log leaf joins the full-subtree
+ * stack (merging equal sizes), and the entry becomes the current one. */
+static void advance(cairn_kt_auditor *a, const uint8_t leaf[KT_H], uint64_t ts,
+                    const uint8_t prefix_root[KT_H])
+{
+    memcpy(a->heads[a->n_heads], leaf, KT_H);
+    a->sizes[a->n_heads++] = 1;
+    while (a->n_heads >= 2 && a->sizes[a->n_heads - 1] == a->sizes[a->n_heads - 2]) {
+        size_t k = a->n_heads;
+        ktdir__log_parent(a->heads[k - 2], a->heads[k - 2], a->sizes[k - 2] == 1,
+                          a->heads[k - 1], a->sizes[k - 1] == 1);
+        a->sizes[k - 2] *= 2;
+        a->n_heads--;
+    }
+    a->size++;
+    a->last_ts = ts;
+    memcpy(a->prefix_root, prefix_root, KT_H);
+}
+
+cairn_status cairn_kt_auditor_resume(cairn_kt_auditor *a, const uint8_t *entries,
+                                     uint64_t n)
+{
+    uint64_t prev = 0;
+    uint8_t leaf[KT_H];
+    if (a == NULL || (n && entries == NULL))
+        return CAIRN_ERR_INVALID_ARG;
+    if (a->size != 0)
+        return CAIRN_ERR_STATE;
+    if (n >= (UINT64_C(1) << 62))
+        return CAIRN_ERR_LIMIT;
+    /* Checked before anything changes, so a refused resume leaves the
+     * auditor fresh (the same rule process() keeps: KT-AUD-1). */
+    for (uint64_t i = 0; i < n; i++) {
+        uint64_t ts = load_u64(entries + i * CAIRN_KT_AUDIT_ENTRY_BYTES);
+        if (ts < prev)
+            return CAIRN_ERR_CORRUPT;
+        prev = ts;
+    }
+    for (uint64_t i = 0; i < n; i++) {
+        const uint8_t *e = entries + i * CAIRN_KT_AUDIT_ENTRY_BYTES;
+        uint64_t ts = load_u64(e);
+        ktdir__log_leaf_hash(leaf, ts, e + 8);
+        advance(a, leaf, ts, e + 8);
+    }
+    return CAIRN_OK;
+}
+
 cairn_status cairn_kt_auditor_process(cairn_kt_auditor *a, const uint8_t *upd,
                                       size_t len)
 {
@@ -237,20 +292,8 @@ cairn_status cairn_kt_auditor_process(cairn_kt_auditor *a, const uint8_t *upd,
         }
         ktdir__partial_root(&part, new_root);
     }
-    /* Commit: append the log leaf to the full-subtree stack. */
     ktdir__log_leaf_hash(leaf, ts, new_root);
-    memcpy(a->heads[a->n_heads], leaf, KT_H);
-    a->sizes[a->n_heads++] = 1;
-    while (a->n_heads >= 2 && a->sizes[a->n_heads - 1] == a->sizes[a->n_heads - 2]) {
-        size_t k = a->n_heads;
-        ktdir__log_parent(a->heads[k - 2], a->heads[k - 2], a->sizes[k - 2] == 1,
-                          a->heads[k - 1], a->sizes[k - 1] == 1);
-        a->sizes[k - 2] *= 2;
-        a->n_heads--;
-    }
-    a->size++;
-    a->last_ts = ts;
-    memcpy(a->prefix_root, new_root, KT_H);
+    advance(a, leaf, ts, new_root);
     st = CAIRN_OK;
 out:
     ktdir__partial_free(&part);

@@ -203,6 +203,95 @@ static cairn_status on_commit(void *ud, uint64_t pos, const uint8_t *rec, size_t
     return CAIRN_OK;
 }
 
+
+/* cairn_kt_auditor_resume: an auditor resumed from the LogEntries another
+ * verified signs the same head and goes on verifying the same updates;
+ * entries whose timestamps go backwards, or a resume into a used auditor,
+ * are refused and change nothing. */
+static void test_resume(void **state)
+{
+    (void)state;
+    cairn_context *ctx = cts_context();
+    cairn_ktdir *d = kt_make_dir(ctx, CAIRN_KT_MODE_THIRD_PARTY_AUDITING, KT_RMW, 0);
+    cairn_kt_config cfg;
+    cairn_kt_auditor *a = NULL, *b = NULL;
+    uint8_t aseed[32], ents[9 * CAIRN_KT_AUDIT_ENTRY_BYTES], *ha, *hb, *u;
+    size_t hal, hbl, ul;
+    uint64_t now = KT_T0, n;
+    uint32_t v;
+    assert_non_null(d);
+    cairn_ktdir_get_config(d, &cfg);
+    memset(aseed, 0x33, 32); /* the auditor key kt_make_dir configures */
+    assert_int_equal(cairn_kt_auditor_create(ctx, &cfg, aseed, &a), CAIRN_OK);
+    assert_int_equal(cairn_kt_auditor_create(ctx, &cfg, aseed, &b), CAIRN_OK);
+    for (int round = 0; round < 9; round++) {
+        char label[32];
+        kt_label(label, (unsigned)round);
+        assert_int_equal(cairn_ktdir_update(d, (const uint8_t *)label, strlen(label),
+                                            (const uint8_t *)"pk", 2, &v), CAIRN_OK);
+        now += 1000;
+        assert_int_equal(cairn_ktdir_commit(d, now), CAIRN_OK);
+    }
+    feed_auditor(ctx, d, a);
+    n = cairn_ktdir_tree_size(d);
+    assert_int_equal(n, 9);
+    for (uint64_t i = 0; i < n; i++) {
+        uint8_t *e = ents + i * CAIRN_KT_AUDIT_ENTRY_BYTES;
+        uint64_t ts = d->ents[i].ts;
+        for (int k = 0; k < 8; k++)
+            e[k] = (uint8_t)(ts >> (56 - 8 * k));
+        memcpy(e + 8, d->pt.nodes[d->ents[i].proot].hash, 32);
+    }
+    /* Timestamps going backwards: refused, b stays fresh. */
+    {
+        uint8_t bad[sizeof ents];
+        memcpy(bad, ents, sizeof bad);
+        bad[3 * CAIRN_KT_AUDIT_ENTRY_BYTES + 7] ^= 0xff;
+        bad[3 * CAIRN_KT_AUDIT_ENTRY_BYTES + 6] ^= 0xff;
+        assert_int_equal(cairn_kt_auditor_resume(b, bad, n), CAIRN_ERR_CORRUPT);
+        assert_int_equal(cairn_kt_auditor_tree_size(b), 0);
+    }
+    assert_int_equal(cairn_kt_auditor_resume(b, ents, n), CAIRN_OK);
+    assert_int_equal(cairn_kt_auditor_tree_size(b), n);
+    assert_int_equal(cairn_kt_auditor_resume(b, ents, n), CAIRN_ERR_STATE);
+    assert_int_equal(cairn_kt_auditor_sign_head(a, &ha, &hal), CAIRN_OK);
+    assert_int_equal(cairn_kt_auditor_sign_head(b, &hb, &hbl), CAIRN_OK);
+    assert_int_equal(hal, hbl);
+    assert_memory_equal(ha, hb, hal);
+    assert_int_equal(cairn_ktdir_set_auditor_head(d, hb, hbl), CAIRN_OK);
+    cairn_free(ctx, ha, hal);
+    cairn_free(ctx, hb, hbl);
+    /* The resumed auditor verifies the next real transition, and a
+     * resumed auditor whose prefix root is wrong refuses it. */
+    {
+        char label[32];
+        cairn_kt_auditor *c = NULL;
+        kt_label(label, 40);
+        assert_int_equal(cairn_ktdir_update(d, (const uint8_t *)label, strlen(label),
+                                            (const uint8_t *)"pk", 2, &v), CAIRN_OK);
+        now += 1000;
+        assert_int_equal(cairn_ktdir_commit(d, now), CAIRN_OK);
+        assert_int_equal(cairn_ktdir_auditor_update(d, n, &u, &ul), CAIRN_OK);
+        assert_int_equal(cairn_kt_auditor_create(ctx, &cfg, aseed, &c), CAIRN_OK);
+        ents[(n - 1) * CAIRN_KT_AUDIT_ENTRY_BYTES + 20] ^= 1;
+        assert_int_equal(cairn_kt_auditor_resume(c, ents, n), CAIRN_OK);
+        assert_int_equal(cairn_kt_auditor_process(c, u, ul), CAIRN_ERR_PROOF);
+        assert_int_equal(cairn_kt_auditor_process(b, u, ul), CAIRN_OK);
+        assert_int_equal(cairn_kt_auditor_process(a, u, ul), CAIRN_OK);
+        cairn_free(ctx, u, ul);
+        cairn_kt_auditor_destroy(c);
+    }
+    assert_int_equal(cairn_kt_auditor_sign_head(a, &ha, &hal), CAIRN_OK);
+    assert_int_equal(cairn_kt_auditor_sign_head(b, &hb, &hbl), CAIRN_OK);
+    assert_memory_equal(ha, hb, hal);
+    cairn_free(ctx, ha, hal);
+    cairn_free(ctx, hb, hbl);
+    cairn_kt_auditor_destroy(a);
+    cairn_kt_auditor_destroy(b);
+    cairn_ktdir_destroy(d);
+    cairn_context_destroy(ctx);
+}
+
 /* KT-PERS-1: the store hook's records rebuild an identical directory. */
 static void test_persistence(void **state)
 {
@@ -270,6 +359,7 @@ int main(void)
         cmocka_unit_test(test_auditing),
         cmocka_unit_test(test_auditor_rejects),
         cmocka_unit_test(test_persistence),
+        cmocka_unit_test(test_resume),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -445,6 +445,23 @@ CAIRN_MUST_CHECK cairn_status cairn_kt_auditor_process(cairn_kt_auditor *a,
                                                        const uint8_t *upd,
                                                        size_t len);
 uint64_t cairn_kt_auditor_tree_size(const cairn_kt_auditor *a);
+
+/* A LogEntry as the auditor persists it: timestamp (u64, big endian) ||
+ * prefix-tree root (32 bytes). */
+#define CAIRN_KT_AUDIT_ENTRY_BYTES 40
+
+/* Resumes a fresh auditor (tree size 0) at the state it reaches after
+ * verifying the n LogEntries `entries` (n * CAIRN_KT_AUDIT_ENTRY_BYTES
+ * bytes, positions 0..n-1), without their AuditorUpdates. The caller vouches
+ * that an auditor of the same configuration verified exactly these entries
+ * (cairn-audit persists them only after a verified poll): the prefix-tree
+ * transitions are not re-checked, the log tree is rebuilt from them.
+ * Errors: INVALID_ARG, STATE (not fresh), LIMIT (n >= 2^62), CORRUPT
+ * (timestamps go backwards, which process() never accepts); on error the
+ * auditor is unchanged. Borrowed input; nothing allocated. */
+CAIRN_MUST_CHECK cairn_status cairn_kt_auditor_resume(cairn_kt_auditor *a,
+                                                      const uint8_t *entries,
+                                                      uint64_t n);
 /* Encoded AuditorTreeHead for the current state (allocated). */
 cairn_status cairn_kt_auditor_sign_head(cairn_kt_auditor *a, uint8_t **out,
                                         size_t *out_len);
