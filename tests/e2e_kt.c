@@ -11,7 +11,9 @@
  * a fresh client that only ever saw a forked directory is caught by
  * gossiping its tree head to the real cairn-audit (ENG-KT-6);
  * a contact's legitimate key change is reported as confirmed by the
- * directory and needs acceptance (ENG-KT-7).
+ * directory and needs acceptance (ENG-KT-7); with "require auditor" a key
+ * the real cairn-audit has not yet covered is refused, and sent once it
+ * has (ENG-KT-5).
  */
 #include <signal.h>
 #include <unistd.h>
@@ -367,12 +369,156 @@ static void own_label_hijacked(void **state)
     assert_true(seen(&A, CAIRN_EVENT_KT_ALERT, "did not publish"));
 }
 
+/* Runs cairn-audit --print-keys on a fresh state directory: the auditor's
+ * public key in hex (the directory pins it in auditing mode). */
+static void auditor_key_hex(const char *adir, char hex[65])
+{
+    char cmd[1400], line[512];
+    FILE *f;
+    hex[0] = 0;
+    snprintf(cmd, sizeof cmd, "%s --state %s --init --print-keys",
+             kth_bin("transparency/auditor/cairn-audit"), adir);
+    f = popen(cmd, "r");
+    assert_non_null(f);
+    while (fgets(line, sizeof line, f))
+        if (sscanf(line, "auditor-key %64s", hex) == 1)
+            break;
+    pclose(f);
+    assert_int_equal(strlen(hex), 64);
+}
+
+static void open_strict(party *p, const char *name, const char *rel, const char *kt_url,
+                        const char *akey)
+{
+    cairn_engine_config cfg;
+    memset(p, 0, sizeof(*p));
+    cairn_engine_config_init(&cfg);
+    cfg.relay = rel;
+    cfg.kt_url = kt_url;
+    cfg.require_auditor = akey != NULL;
+    cfg.auditor_key = akey;
+    cfg.on_event = on_event;
+    cfg.event_ud = p;
+    snprintf(p->uri, sizeof(p->uri), "sip:%s@example.org", name);
+    snprintf(p->path, sizeof(p->path), "%s/%s.db", dir, name);
+    assert_int_equal(cairn_engine_open(ctx, p->path, KEY, &cfg, &p->eng), CAIRN_OK);
+}
+
+static void publish_to(party *p, const char *url)
+{
+    uint8_t key[CAIRN_PUBLIC_KEY_BYTES];
+    assert_int_equal(cairn_account_identity(cairn_engine_account(p->eng), NULL, 0, NULL, key, NULL),
+                     CAIRN_OK);
+    assert_int_equal(kth_publish(ctx, url, KTH_TOKEN, p->uri, key, sizeof(key), NULL, NULL), 200);
+}
+
+/* ENG-KT-5 against the real cairn-kt in third-party-auditing mode and the
+ * real cairn-audit: a client that requires the auditor refuses a key the
+ * auditor has not yet signed a head for (alert, CAIRN_ERR_STALE, nothing
+ * sent) and sends once the auditor caught up; a client without the option
+ * sends through the same directory meanwhile; a directory that is not
+ * audited at all is refused. */
+static void require_auditor(void **state)
+{
+    const char *aargs[16];
+    char kdir[600], adir[600], ev[600], keys[600], rel[700], cmd[1400], hex[65];
+    const char *extra[] = {"--batch-ms", "50", "--mode", "audit", "--auditor-key", hex,
+                           "--heartbeat-s", "0", NULL};
+    kth_proc akt, aud;
+    party RA, RB, RC, RX;
+    party *all[] = {&RA, &RB, &RC};
+    cairn_status rc = CAIRN_ERR_STALE;
+    int n = 0;
+    (void)state;
+    snprintf(kdir, sizeof kdir, "%s/akt", dir);
+    snprintf(adir, sizeof adir, "%s/aaud", dir);
+    snprintf(ev, sizeof ev, "%s/aevidence", dir);
+    snprintf(keys, sizeof keys, "%s/akeys", dir);
+    snprintf(rel, sizeof rel, "dir:%s/arelay", dir);
+    snprintf(cmd, sizeof cmd, "mkdir -p %s %s", kdir, adir);
+    assert_int_equal(system(cmd), 0);
+    auditor_key_hex(adir, hex);
+
+    /* a directory in contact mode cannot satisfy the option */
+    open_strict(&RX, "ra-xavier", relay, kt.url, hex);
+    assert_int_equal(cairn_engine_create_account(RX.eng, RX.uri), CAIRN_OK);
+    publish_to(&RX, kt.url);
+    assert_int_equal(cairn_engine_kt_check_self(RX.eng), CAIRN_ERR_PROOF);
+    assert_true(seen(&RX, CAIRN_EVENT_KT_ALERT, "not audited"));
+    cairn_engine_close(RX.eng);
+
+    assert_int_equal(kth_kt_start(&akt, kdir, keys, extra), 0);
+    open_strict(&RA, "ra-alice", rel, akt.url, hex);
+    open_strict(&RB, "ra-bob", rel, akt.url, NULL);
+    open_strict(&RC, "ra-carol", rel, akt.url, NULL);
+    assert_int_equal(cairn_engine_create_account(RA.eng, RA.uri), CAIRN_OK);
+    assert_int_equal(cairn_engine_create_account(RC.eng, RC.uri), CAIRN_OK);
+    publish_to(&RA, akt.url);
+    publish_to(&RC, akt.url);
+    aargs[n++] = "--server";
+    aargs[n++] = akt.url;
+    aargs[n++] = "--state";
+    aargs[n++] = adir;
+    aargs[n++] = "--evidence";
+    aargs[n++] = ev;
+    aargs[n++] = "--interval-ms";
+    aargs[n++] = "100";
+    aargs[n] = NULL;
+    assert_int_equal(
+        kth_spawn(&aud, kth_bin("transparency/auditor/cairn-audit"), adir, "audit", aargs), 0);
+    /* alice's own key becomes covered once the auditor has run */
+    for (int i = 0; i < 100 && rc != CAIRN_OK; i++) {
+        rc = cairn_engine_kt_check_self(RA.eng);
+        if (rc != CAIRN_OK)
+            usleep(100000);
+    }
+    assert_int_equal(rc, CAIRN_OK);
+
+    /* the auditor freezes; bob's key enters the directory after it */
+    kth_kill(&aud, SIGSTOP);
+    assert_int_equal(cairn_engine_create_account(RB.eng, RB.uri), CAIRN_OK);
+    publish_to(&RB, akt.url);
+    RA.nev = 0;
+    assert_int_equal(cairn_engine_send_text(RA.eng, RB.uri, "audited only", 12, NULL),
+                     CAIRN_ERR_STALE);
+    assert_true(seen(&RA, CAIRN_EVENT_KT_ALERT, "auditor has not yet signed"));
+    /* without the option the same directory state is good enough */
+    assert_int_equal(cairn_engine_send_text(RC.eng, RB.uri, "unaudited ok", 12, NULL), CAIRN_OK);
+    pump(all, 3);
+    assert_true(seen(&RB, CAIRN_EVENT_MESSAGE, "unaudited ok"));
+    assert_false(seen(&RB, CAIRN_EVENT_MESSAGE, "audited only"));
+
+    /* the auditor resumes and signs a head covering bob's entry */
+    kth_kill(&aud, SIGCONT);
+    rc = CAIRN_ERR_STALE;
+    for (int i = 0; i < 100 && rc == CAIRN_ERR_STALE; i++) {
+        rc = cairn_engine_send_text(RA.eng, RB.uri, "audited only", 12, NULL);
+        if (rc == CAIRN_ERR_STALE)
+            usleep(100000);
+    }
+    assert_int_equal(rc, CAIRN_OK);
+    pump(all, 3);
+    assert_true(seen(&RB, CAIRN_EVENT_MESSAGE, "audited only"));
+    kt_state_of = -1;
+    assert_int_equal(cairn_engine_contacts(RA.eng, contact_state, RB.uri), CAIRN_OK);
+    assert_int_equal(kt_state_of, 1);
+
+    cairn_engine_close(RA.eng);
+    cairn_engine_close(RB.eng);
+    cairn_engine_close(RC.eng);
+    kth_kill(&aud, SIGTERM);
+    assert_int_equal(kth_wait(&aud), 0);
+    kth_kill(&akt, SIGTERM);
+    kth_wait(&akt);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(verified_exchange),  cmocka_unit_test(relay_swaps_key),
         cmocka_unit_test(forked_view),        cmocka_unit_test(legitimate_change),
         cmocka_unit_test(own_label_hijacked), cmocka_unit_test(fork_caught_by_gossip),
+        cmocka_unit_test(require_auditor),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -8,11 +8,13 @@
  *     from the store (sealed blob) or fresh
  *   check(uri, key): fetch search(uri, last = view size) -> verify against
  *     the view (proofs, signatures, consistency = no fork, timestamps) ->
+ *     [require_auditor: the entry showing the key must lie inside the
+ *     auditor-signed size, else alert + CAIRN_ERR_STALE, old view kept] ->
  *     value == key ? state 1 : alert + refuse -> save view -> gossip the
  *     head to the auditor (a split view is an alert)
  *
  * Without a directory URL a check reports state 0 ("not checked"), which
- * require_kt turns into a refusal.
+ * require_kt (or require_auditor) turns into a refusal.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -97,11 +99,15 @@ static cairn_status load_config(cairn_engine *e, cairn_kt_config *cfg)
     /* ENG-KT-5: with require_auditor the directory must run in auditing
      * mode and its heads must carry the configured auditor's signature */
     if (e->require_auditor) {
-        if (cfg->mode != CAIRN_KT_MODE_THIRD_PARTY_AUDITING)
+        if (cfg->mode != CAIRN_KT_MODE_THIRD_PARTY_AUDITING) {
+            alert(e, NULL, "the directory is not audited, and this client requires an auditor");
             return engine__fail(e, CAIRN_ERR_PROOF, "directory is not in auditing mode");
+        }
         if (e->auditor_key[0] &&
-            (!hex32(e->auditor_key, k) || cairn__memeq_ct(k, cfg->auditor_public_key, 32) != 0))
+            (!hex32(e->auditor_key, k) || cairn__memeq_ct(k, cfg->auditor_public_key, 32) != 0)) {
+            alert(e, NULL, "the directory names an auditor other than the configured one");
             return engine__fail(e, CAIRN_ERR_PROOF, "directory names another auditor");
+        }
     }
     return CAIRN_OK;
 }
@@ -159,12 +165,14 @@ cairn_status ekt__check(cairn_engine *e, const char *uri, const uint8_t key[CAIR
     size_t len = 0;
     cairn_ktv_result res;
     int own = strcmp(uri, e->uri) == 0;
+    /* requiring an auditor makes no sense without requiring the directory */
+    int strict = e->require_kt || e->require_auditor;
     char detail[CAIRN_URI_MAX + 128];
     cairn_status rc;
 
     *state = 0;
     if (e->kt_url[0] == '\0') {
-        if (e->require_kt) {
+        if (strict) {
             alert(e, uri, "no key-transparency directory to vouch for this contact");
             return engine__fail(e, CAIRN_ERR_PROOF, "key transparency required but unavailable");
         }
@@ -176,7 +184,7 @@ cairn_status ekt__check(cairn_engine *e, const char *uri, const uint8_t key[CAIR
                                     &resp, &len);
     if (rc == CAIRN_ERR_NOT_FOUND) {
         cairn_ktv_destroy(v);
-        if (e->require_kt || own) {
+        if (strict || own) {
             snprintf(detail, sizeof(detail), "%s is not in the key-transparency directory", uri);
             alert(e, uri, detail);
             return engine__fail(e, CAIRN_ERR_PROOF, "label not in the directory");
@@ -193,9 +201,10 @@ cairn_status ekt__check(cairn_engine *e, const char *uri, const uint8_t key[CAIR
     }
     if (rc != CAIRN_OK) {
         cairn_ktv_destroy(v);
-        if (e->require_kt)
-            return engine__fail(e, rc == CAIRN_ERR_PROOF ? rc : CAIRN_ERR_NETWORK,
-                                "key-transparency search failed");
+        if (strict && rc == CAIRN_ERR_PROOF)
+            return rc; /* load_config said why */
+        if (strict)
+            return engine__fail(e, CAIRN_ERR_NETWORK, "key-transparency search failed");
         return CAIRN_OK; /* directory down: reported as unchecked */
     }
     rc = cairn_ktv_verify_search(v, (const uint8_t *)uri, strlen(uri), false, 0, resp, len,
@@ -208,6 +217,18 @@ cairn_status ekt__check(cairn_engine *e, const char *uri, const uint8_t key[CAIR
         cairn_free(e->ctx, resp, len);
         cairn_ktv_destroy(v);
         return engine__fail(e, CAIRN_ERR_PROOF, "key-transparency proof failed");
+    }
+    if (e->require_auditor && res.terminal >= cairn_ktv_auditor_tree_size(v)) {
+        /* ENG-KT-5: the entry that shows this key is past what the auditor
+         * has signed. The old view is kept: saving this one would make the
+         * directory answer "same head" (without the auditor's newer head)
+         * until its tree grows again. */
+        snprintf(detail, sizeof(detail),
+                 "the auditor has not yet signed a tree head covering the key of %s", uri);
+        alert(e, uri, detail);
+        cairn_free(e->ctx, resp, len);
+        cairn_ktv_destroy(v);
+        return engine__fail(e, CAIRN_ERR_STALE, "key not yet covered by the auditor");
     }
     if (res.value_len != CAIRN_PUBLIC_KEY_BYTES ||
         cairn__memeq_ct(res.value, key, CAIRN_PUBLIC_KEY_BYTES) != 0) {

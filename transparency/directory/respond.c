@@ -87,7 +87,10 @@ cairn_status ktdir__resp_finish(cairn_ktdir *d, ktdir__pctx *pc)
     cairn_status st;
     if (heads == NULL)
         return CAIRN_ERR_NOMEM;
-    if (d->cfg.mode == CAIRN_KT_MODE_THIRD_PARTY_AUDITING && d->has_auditor_head)
+    /* A "same head" answer carries no auditor head, so the client proves
+     * no auditor root: the proof must not carry its nodes either. */
+    if (d->cfg.mode == CAIRN_KT_MODE_THIRD_PARTY_AUDITING && d->has_auditor_head &&
+        pc->view->tree_size != d->n_ents)
         a = d->a_size;
     st = ktdir__pctx_finish(pc, a, root, a_root, heads);
     cairn__free(d->ctx, heads);

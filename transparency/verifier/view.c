@@ -105,6 +105,10 @@ void cairn_ktv_destroy(cairn_ktv *v)
 
 uint64_t cairn_ktv_tree_size(const cairn_ktv *v) { return v ? v->view.tree_size : 0; }
 uint64_t cairn_ktv_last_timestamp(const cairn_ktv *v) { return v ? v->last_ts : 0; }
+uint64_t cairn_ktv_auditor_tree_size(const cairn_ktv *v)
+{
+    return v ? v->view.auditor_tree_size : 0;
+}
 
 cairn_status cairn_ktv_head(const cairn_ktv *v, uint64_t *tree_size,
                             uint8_t root[32], uint8_t signature[64],

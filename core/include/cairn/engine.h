@@ -110,7 +110,12 @@ typedef struct cairn_engine_config {
     /* Refuse to talk to a contact the directory cannot vouch for (1), or
      * only report it (0, default). */
     int require_kt;
-    /* Refuse tree heads without a valid auditor signature (ENG-KT-5). */
+    /* ENG-KT-5: trust only what the auditor has signed. The directory must
+     * run in third-party-auditing mode with auditor_key (when set) as its
+     * auditor, else every check fails with CAIRN_ERR_PROOF and a KT alert;
+     * a key whose log entry lies past the auditor's last signed head is
+     * refused with CAIRN_ERR_STALE and a KT alert (nothing is sent; retry
+     * once the auditor has caught up). Implies require_kt. */
     int require_auditor;
     const char *auditor_key; /* hex Ed25519 key of the auditor */
     const char *auditor_url; /* where checkpoints are gossiped (ENG-KT-6) */
@@ -191,6 +196,8 @@ CAIRN_EXPORT void cairn_engine_stop(cairn_engine *eng);
  * msg_id (may be NULL) receives the message id. Errors:
  * CAIRN_ERR_IDENTITY_CHANGED (contact's key changed and is not accepted),
  * CAIRN_ERR_PROOF (key transparency contradicts the relay: alert raised),
+ * CAIRN_ERR_STALE (require_auditor: the auditor has not yet signed a head
+ * covering the contact's key; alert raised, try again later),
  * CAIRN_ERR_NOT_FOUND (no such user at the relay), network errors.
  * Since 0.1. */
 CAIRN_EXPORT cairn_status cairn_engine_send_text(cairn_engine *eng, const char *to,

@@ -82,6 +82,11 @@ CAIRN_MUST_CHECK cairn_status cairn_ktv_parse(const cairn_context *ctx,
 uint64_t cairn_ktv_tree_size(const cairn_ktv *v);
 /* Timestamp (ms) of the newest log entry the view accepted; 0 if none. */
 uint64_t cairn_ktv_last_timestamp(const cairn_ktv *v);
+/* Tree size the auditor's signed head covered in the last verified
+ * third-party-auditing response (entries 0..size-1 were audited); 0 if
+ * none (contact mode, or nothing verified yet). Lets a client require
+ * that what it relies on was audited (spec/client-engine.md ENG-KT-5). */
+uint64_t cairn_ktv_auditor_tree_size(const cairn_ktv *v);
 
 /* Result of a verified search; value points into the response buffer the
  * caller passed (valid while that buffer is). */
