@@ -16,6 +16,16 @@ if(TARGET cairn-relay)
   target_link_libraries(relay_keys_test PRIVATE cairn_static)
 endif()
 
+# Per-device addressing (RELAY-DEV-*) and the provisioning mailbox
+# (RELAY-PROV-*) against the real binary.
+if(TARGET cairn-relay)
+  foreach(t relay_device)
+    cairn_add_test(${t}_test SOURCES ${CMAKE_CURRENT_LIST_DIR}/${t}_test.c
+      LIBS cairn_relay_test_support TIMEOUT 180 LABELS relay)
+    add_dependencies(${t}_test cairn-relay)
+  endforeach()
+endif()
+
 # The publisher against the real KT server (no stand-in).
 if(TARGET cairn-relay AND TARGET cairn-kt)
   cairn_add_test(relay_kt_test SOURCES ${CMAKE_CURRENT_LIST_DIR}/relay_kt_test.c

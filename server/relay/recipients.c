@@ -9,12 +9,18 @@
  * header line, 64 recipients; the XML goes through the hardened
  * cairn_rcsxml reader (no DOCTYPE, depth and size caps). Output points
  * into the input body, which must outlive it.
+ *
+ * Per-device addressing (RELAY-DEV-1) is the RFC 5627 `gr` URI parameter
+ * carrying a device id; relay__uri_device reads it from a Request-URI or
+ * a list entry. A list entry for a whole user covers every per-device
+ * entry of that user, so no device is ever named twice (RELAY-DEV-6).
  */
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
 #include "cairn/rcsxml.h"
+#include "cairn/sip_addr.h"
 #include "relay.h"
 
 #define MAX_PARTS 8
@@ -112,6 +118,58 @@ static cairn_status part_headers(part *pt)
     return CAIRN_OK;
 }
 
+cairn_status relay__uri_device(const char *s, size_t len, uint32_t *device)
+{
+    cairn_sip_uri u;
+    cairn_sip_str v;
+    uint64_t d = 0;
+
+    *device = 0;
+    if (len == 0 || len > RELAY_URI_MAX || cairn_sip_uri_parse(s, len, &u) != CAIRN_OK)
+        return CAIRN_ERR_DECODE;
+    cairn_status st = cairn_sip_param_get(u.params, "gr", &v);
+    if (st == CAIRN_ERR_NOT_FOUND)
+        return CAIRN_OK;
+    /* a device id in plain decimal, 1..2^31-1, no sign, no leading zero */
+    if (st != CAIRN_OK || v.len == 0 || v.len > 10 || v.p[0] == '0')
+        return CAIRN_ERR_DECODE;
+    for (size_t i = 0; i < v.len; i++) {
+        if (v.p[i] < '0' || v.p[i] > '9')
+            return CAIRN_ERR_DECODE;
+        d = d * 10 + (uint64_t)(v.p[i] - '0');
+    }
+    if (d > 0x7fffffff)
+        return CAIRN_ERR_DECODE;
+    *device = (uint32_t)d;
+    return CAIRN_OK;
+}
+
+/* Adds (uri, device) unless an entry already covers it; a whole-user
+ * entry replaces the user's per-device entries. */
+static cairn_status add_entry(relay_recipients *out, const char *norm, uint32_t device)
+{
+    size_t k = 0;
+    for (size_t j = 0; j < out->n; j++) {
+        if (strcmp(out->uri[j], norm) == 0) {
+            if (out->device[j] == 0 || out->device[j] == device)
+                return CAIRN_OK;
+            if (device == 0)
+                continue; /* dropped: the new entry covers it */
+        }
+        if (k != j) {
+            memcpy(out->uri[k], out->uri[j], sizeof out->uri[k]);
+            out->device[k] = out->device[j];
+        }
+        k++;
+    }
+    out->n = k;
+    if (out->n >= RELAY_MAX_RECIPIENTS)
+        return CAIRN_ERR_LIMIT;
+    memcpy(out->uri[out->n], norm, strlen(norm) + 1);
+    out->device[out->n++] = device;
+    return CAIRN_OK;
+}
+
 typedef struct xml_state {
     relay_recipients *out;
     cairn_status err;
@@ -128,15 +186,12 @@ static cairn_status on_start(void *ud, int depth, const char *ns, const char *na
         if (strcmp(attrs[i], "uri") != 0)
             continue;
         char norm[RELAY_URI_MAX + 1];
-        if (relay__uri_normalize(attrs[i + 1], strlen(attrs[i + 1]), norm) != CAIRN_OK)
+        uint32_t device = 0;
+        size_t ul = strlen(attrs[i + 1]);
+        if (relay__uri_normalize(attrs[i + 1], ul, norm) != CAIRN_OK ||
+            relay__uri_device(attrs[i + 1], ul, &device) != CAIRN_OK)
             return CAIRN_ERR_DECODE;
-        for (size_t j = 0; j < x->out->n; j++)
-            if (strcmp(x->out->uri[j], norm) == 0)
-                return CAIRN_OK;
-        if (x->out->n >= RELAY_MAX_RECIPIENTS)
-            return CAIRN_ERR_LIMIT;
-        memcpy(x->out->uri[x->out->n++], norm, strlen(norm) + 1);
-        return CAIRN_OK;
+        return add_entry(x->out, norm, device);
     }
     return CAIRN_ERR_DECODE;
 }

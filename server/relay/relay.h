@@ -283,6 +283,7 @@ bool relay__pubkey_valid(const uint8_t *k, size_t len);
 #define RELAY_MAX_RECIPIENTS 64
 typedef struct relay_recipients {
     char uri[RELAY_MAX_RECIPIENTS][RELAY_URI_MAX + 1];
+    uint32_t device[RELAY_MAX_RECIPIENTS]; /* 0: every device (RELAY-DEV-6) */
     size_t n;
     const uint8_t *body; /* the message part: points into the input */
     size_t body_len;
@@ -298,6 +299,10 @@ CAIRN_MUST_CHECK cairn_status relay__recipients_parse(const cairn_context *ctx,
                                                       const char *content_type,
                                                       const uint8_t *body, size_t len,
                                                       relay_recipients *out);
+/* The device a URI addresses (RELAY-DEV-1): its `gr` parameter, 1..2^31-1
+ * in plain decimal; *device = 0 when there is none. CAIRN_ERR_DECODE for a
+ * malformed URI or gr value. */
+CAIRN_MUST_CHECK cairn_status relay__uri_device(const char *s, size_t len, uint32_t *device);
 
 /* ---- the server ---------------------------------------------------------- */
 
@@ -374,6 +379,15 @@ CAIRN_MUST_CHECK cairn_status relay__account_find(relay *r, const char *uri, int
 CAIRN_MUST_CHECK cairn_status relay__device_find(relay *r, const char *uri, uint32_t device,
                                                  relay_principal *p, char *pwhash, size_t pwcap,
                                                  char ha1_sha256[65], char ha1_md5[65]);
+
+/* store_devices.c: per-device addressing (spec/relay-api.md section 9). */
+/* CAIRN_OK with *row (may be NULL) when device is listed for account,
+ * CAIRN_ERR_NOT_FOUND when not, CAIRN_ERR_STORE on a database error. */
+CAIRN_MUST_CHECK cairn_status relay__device_of_account(relay *r, int64_t account,
+                                                       uint32_t device, int64_t *row);
+/* Writes the account's device ids, ascending, space-separated, into out
+ * (NUL-terminated, cut at cap); returns the length. */
+size_t relay__devices_format(relay *r, int64_t account, char *out, size_t cap);
 
 /* batch.c: group commit. */
 /* Opens the batch transaction if needed; false on SQLite error. */

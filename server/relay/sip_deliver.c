@@ -10,6 +10,10 @@
  * time, and only rows known committed (id <= committed_max). A row sent
  * but not acknowledged stays queued and is sent again after the device
  * reconnects; the client removes duplicates by Cairn-Msg-Id.
+ *
+ * RELAY-DEV-4: the From URI carries the sending device as `;gr=<id>` and
+ * the To URI the receiving one, both from the relay's own records (the
+ * sender's registered flow), never from the sender's request.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,8 +57,8 @@ static bool send_row(sip_conn *c, sqlite3_stmt *st)
                             "MESSAGE %s SIP/2.0\r\n"
                             "Via: SIP/2.0/TLS %s;branch=%s\r\n"
                             "Max-Forwards: 70\r\n"
-                            "From: <%s>;tag=%s\r\n"
-                            "To: <%s>\r\n"
+                            "From: <%s;gr=%lld>;tag=%s\r\n"
+                            "To: <%s;gr=%u>\r\n"
                             "Call-ID: cq-%lld-%s\r\n"
                             "CSeq: 1 MESSAGE\r\n"
                             "Cairn-Msg-Id: %s\r\n"
@@ -62,9 +66,9 @@ static bool send_row(sip_conn *c, sqlite3_stmt *st)
                             "Cairn-Queued-At: %lld\r\n"
                             "Content-Type: %s\r\n"
                             "Content-Length: %d\r\n\r\n",
-                            c->who.uri, r->cfg.domain, branch, sender, tag, c->who.uri,
-                            (long long)qid, boot, msg_id, (long long)sdev, (long long)enq, ctype,
-                            blen) < 0 ||
+                            c->who.uri, r->cfg.domain, branch, sender, (long long)sdev, tag,
+                            c->who.uri, c->who.device, (long long)qid, boot, msg_id,
+                            (long long)sdev, (long long)enq, ctype, blen) < 0 ||
         evbuffer_add(o, body, (size_t)blen) != 0)
         return false;
     sip_inflight *w = NULL;

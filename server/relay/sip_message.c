@@ -10,6 +10,11 @@
  * Warning naming the full queue) and nothing is stored, so a sender never
  * has to guess which recipients got a copy. The sending device never
  * receives its own copy; its other devices do (multi-device sync).
+ *
+ * Per-device addressing (RELAY-DEV-*): a `gr=<device>` parameter on the
+ * Request-URI (or on a recipient-list entry) limits the copies to that one
+ * device; a device the account does not list is refused with 410 and the
+ * current list, checked before anything is stored.
  */
 #include <stdio.h>
 #include <string.h>
@@ -48,12 +53,13 @@ static const char SP_BEGIN[] = "SAVEPOINT msg";
 static const char SP_RELEASE[] = "RELEASE msg";
 static const char SP_ROLLBACK[] = "ROLLBACK TO msg";
 
-/* Stores one copy for every device of account (but the sender's). */
-static enq_result enqueue_account(sip_conn *c, int64_t account, const char *msg_id,
+/* Stores one copy for every device of account (but the sender's), or only
+ * for device `only` when it is not 0. */
+static enq_result enqueue_account(sip_conn *c, int64_t account, uint32_t only, const char *msg_id,
                                   const char *ctype, const uint8_t *body, size_t blen,
                                   int64_t now, int *copies)
 {
-    static const char SEL[] = "SELECT id FROM devices WHERE account=? ORDER BY device";
+    static const char SEL[] = "SELECT id, device FROM devices WHERE account=? ORDER BY device";
     static const char QUOTA[] =
         "UPDATE devices SET q_count=q_count+1, q_bytes=q_bytes+?1"
         " WHERE id=?2 AND q_count<?3 AND q_bytes+?1<=?4";
@@ -68,7 +74,8 @@ static enq_result enqueue_account(sip_conn *c, int64_t account, const char *msg_
         return ENQ_DB;
     sqlite3_bind_int64(st, 1, account);
     while (sqlite3_step(st) == SQLITE_ROW && n < CAIRN_ARRAY_LEN(rows))
-        rows[n++] = sqlite3_column_int64(st, 0);
+        if (only == 0 || sqlite3_column_int64(st, 1) == (sqlite3_int64)only)
+            rows[n++] = sqlite3_column_int64(st, 0);
     sqlite3_reset(st);
     for (size_t i = 0; i < n; i++) {
         if (rows[i] == c->who.device_row)
@@ -104,6 +111,33 @@ static enq_result enqueue_account(sip_conn *c, int64_t account, const char *msg_
     return ENQ_OK;
 }
 
+/* RELAY-DEV-2/3: the addressed device must be listed for the account and
+ * must not be the sender itself; otherwise answers and returns false. */
+static bool sip__device_ok(sip_conn *c, const cairn_sip_msg *m, const char *uri, int64_t account,
+                           uint32_t device)
+{
+    char list[1200], hdr[RELAY_URI_MAX + sizeof list + 160];
+    if (account == c->who.account_row && device == c->who.device) {
+        sip__respond(c, m, 400, "Bad Request",
+                     "Warning: 399 cairn-relay \"addressed to the sending device\"\r\n");
+        return false;
+    }
+    cairn_status st = relay__device_of_account(c->r, account, device, NULL);
+    if (st == CAIRN_OK)
+        return true;
+    if (st != CAIRN_ERR_NOT_FOUND) {
+        sip__respond(c, m, 500, "Server Internal Error", "Retry-After: 5\r\n");
+        return false;
+    }
+    relay__devices_format(c->r, account, list, sizeof list);
+    snprintf(hdr, sizeof hdr,
+             "Warning: 399 cairn-relay \"unknown device %u of %s\"\r\n"
+             "Cairn-Devices: <%s> %s\r\n",
+             device, uri, uri, list);
+    sip__respond(c, m, 410, "Gone", hdr);
+    return false;
+}
+
 void sip__handle_message(sip_conn *c, cairn_sip_msg *m, double received)
 {
     relay *r = c->r;
@@ -115,6 +149,7 @@ void sip__handle_message(sip_conn *c, cairn_sip_msg *m, double received)
     const uint8_t *body = cairn_sip_msg_body(m, &blen);
     int64_t now = relay__now_ms();
     int copies = 0;
+    uint32_t one_dev = 0;
 
     if (!c->registered) {
         sip__respond(c, m, 403, "Forbidden", "Warning: 399 cairn-relay \"REGISTER first\"\r\n");
@@ -160,6 +195,11 @@ void sip__handle_message(sip_conn *c, cairn_sip_msg *m, double received)
             sip__respond(c, m, 416, "Unsupported URI Scheme", NULL);
             goto done;
         }
+        if (relay__uri_device(ru, strlen(ru), &one_dev) != CAIRN_OK) {
+            sip__respond(c, m, 400, "Bad Request",
+                         "Warning: 399 cairn-relay \"bad gr parameter\"\r\n");
+            goto done;
+        }
     }
     if (blen > (size_t)r->cfg.max_message_bytes) {
         sip__respond(c, m, 413, "Request Entity Too Large", NULL);
@@ -174,6 +214,9 @@ void sip__handle_message(sip_conn *c, cairn_sip_msg *m, double received)
             sip__respond(c, m, 404, "Not Found", warn);
             goto done;
         }
+        uint32_t dv = rl ? rl->device[i] : one_dev;
+        if (dv != 0 && !sip__device_ok(c, m, u, accounts[i], dv))
+            goto done;
     }
     if (!relay__batch_begin(r) || !step_sql(r, SP_BEGIN)) {
         sip__respond(c, m, 500, "Server Internal Error", NULL);
@@ -184,7 +227,8 @@ void sip__handle_message(sip_conn *c, cairn_sip_msg *m, double received)
      * that is not committed yet. */
     int64_t saved_max = r->batch_max_qid;
     for (size_t i = 0; i < nrec; i++) {
-        enq_result er = enqueue_account(c, accounts[i], msg_id, ctype, body, blen, now, &copies);
+        enq_result er = enqueue_account(c, accounts[i], rl ? rl->device[i] : one_dev, msg_id,
+                                        ctype, body, blen, now, &copies);
         if (er != ENQ_OK) {
             step_sql(r, SP_ROLLBACK);
             step_sql(r, SP_RELEASE);
