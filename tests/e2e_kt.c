@@ -13,13 +13,15 @@
  * a contact's legitimate key change is reported as confirmed by the
  * directory and needs acceptance (ENG-KT-7); with "require auditor" a key
  * the real cairn-audit has not yet covered is refused, and sent once it
- * has (ENG-KT-5).
+ * has (ENG-KT-5); the own-label search repeats on the context clock's
+ * period, from process() and from the engine thread (ENG-KT-4).
  */
 #include <signal.h>
 #include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "test_support.h"
 #include "cairn/engine.h"
@@ -512,13 +514,154 @@ static void require_auditor(void **state)
     kth_wait(&akt);
 }
 
+/* The fake clock of periodic_monitor: real time plus a jump the test
+ * makes; read from the engine thread too. */
+static int64_t clock_offset;
+static int64_t fake_now(void *ud)
+{
+    struct timespec ts;
+    (void)ud;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 +
+           __atomic_load_n(&clock_offset, __ATOMIC_SEQ_CST);
+}
+
+static unsigned alerts_of(party *p)
+{
+    unsigned n = 0;
+    assert_int_equal(cairn_engine_kt_status(p->eng, NULL, NULL, &n), CAIRN_OK);
+    return n;
+}
+
+static void count_item(void *ud, const cairn_history_item *it)
+{
+    (void)it;
+    (*(int *)ud)++;
+}
+
+/* from sends a text to `to`, whose engine thread handles it: waits until
+ * `to` stored `want` messages of from (the history call takes the engine
+ * lock, so this is safe while the thread runs). */
+static void wake_and_wait(party *from, party *to, int want)
+{
+    int n = 0;
+    assert_int_equal(cairn_engine_send_text(from->eng, to->uri, "wake", 4, NULL), CAIRN_OK);
+    for (int i = 0; i < 200 && n < want; i++) {
+        n = 0;
+        assert_int_equal(cairn_engine_history(to->eng, from->uri, 100, count_item, &n), CAIRN_OK);
+        if (n < want)
+            usleep(25000);
+    }
+    assert_int_equal(n, want);
+}
+
+/* ENG-KT-4 on a timer of the context clock: once the account's own label
+ * was checked at start, a forged key published for it by someone else is
+ * reported only when the period has elapsed: a day by default
+ * (app-driven), or the configured period (engine thread). */
+static void periodic_monitor(void **state)
+{
+    char kdir[600], keys[600], rel[700], cmd[1400];
+    const char *extra[] = {"--batch-ms", "50", "--max-behind-ms", "259200000", NULL};
+    const uint8_t forged[33] = {0x05, 'f', 'o', 'r', 'g', 'e', 'd'};
+    cairn_context_config cc;
+    cairn_context *fctx = NULL;
+    cairn_engine_config cfg;
+    kth_proc pkt;
+    party PA, PB, PC;
+    party *pp[] = {&PA, &PB, &PC};
+    int self_ok = 0;
+    (void)state;
+    snprintf(kdir, sizeof kdir, "%s/mkt", dir);
+    snprintf(keys, sizeof keys, "%s/mkeys", dir);
+    snprintf(rel, sizeof rel, "dir:%s/mrelay", dir);
+    snprintf(cmd, sizeof cmd, "mkdir -p %s", kdir);
+    assert_int_equal(system(cmd), 0);
+    assert_int_equal(kth_kt_start(&pkt, kdir, keys, extra), 0);
+    cairn_context_config_init(&cc);
+    cc.now_ms = fake_now;
+    assert_int_equal(cairn_context_create(&cc, &fctx), CAIRN_OK);
+    for (int i = 0; i < 3; i++) {
+        party *p = pp[i];
+        static const char *names[] = {"pm-alice", "pm-bob", "pm-carol"};
+        memset(p, 0, sizeof(*p));
+        cairn_engine_config_init(&cfg);
+        cfg.relay = rel;
+        cfg.kt_url = i < 2 ? pkt.url : NULL; /* carol only wakes bob up */
+        cfg.on_event = on_event;
+        cfg.event_ud = p;
+        /* alice: the default (a day); bob: one hour */
+        cfg.kt_monitor_period_ms = i == 0 ? 0 : 3600 * 1000;
+        snprintf(p->uri, sizeof(p->uri), "sip:%s@example.org", names[i]);
+        snprintf(p->path, sizeof(p->path), "%s/%s.db", dir, names[i]);
+        assert_int_equal(cairn_engine_open(fctx, p->path, KEY, &cfg, &p->eng), CAIRN_OK);
+        assert_int_equal(cairn_engine_create_account(p->eng, p->uri), CAIRN_OK);
+        if (i < 2)
+            publish_to(p, pkt.url);
+    }
+    /* at start: both own labels verified */
+    assert_int_equal(cairn_engine_process(PA.eng, NULL), CAIRN_OK);
+    assert_int_equal(cairn_engine_kt_status(PA.eng, &self_ok, NULL, NULL), CAIRN_OK);
+    assert_int_equal(self_ok, 1);
+    assert_int_equal(cairn_engine_start(PB.eng), CAIRN_OK);
+    for (int i = 0; i < 100 && !self_ok; i++) {
+        usleep(50000);
+        assert_int_equal(cairn_engine_kt_status(PB.eng, &self_ok, NULL, NULL), CAIRN_OK);
+    }
+    self_ok = 0;
+    for (int i = 0; i < 100 && !self_ok; i++) {
+        usleep(50000);
+        assert_int_equal(cairn_engine_kt_status(PB.eng, &self_ok, NULL, NULL), CAIRN_OK);
+    }
+    assert_int_equal(self_ok, 1);
+    assert_int_equal(alerts_of(&PA) + alerts_of(&PB), 0);
+
+    /* a second party (the directory operator) swaps both keys */
+    assert_int_equal(kth_publish(ctx, pkt.url, KTH_TOKEN, PA.uri, forged, 33, NULL, NULL), 200);
+    assert_int_equal(kth_publish(ctx, pkt.url, KTH_TOKEN, PB.uri, forged, 33, NULL, NULL), 200);
+    /* before any period elapsed: nobody looks (carol's message wakes
+     * bob's thread, which otherwise sleeps until the timer is due: a jump
+     * of the fake clock is invisible to poll()) */
+    wake_and_wait(&PC, &PB, 1);
+    assert_int_equal(cairn_engine_process(PA.eng, NULL), CAIRN_OK);
+    assert_int_equal(alerts_of(&PA) + alerts_of(&PB), 0);
+    /* an hour later: bob's thread checks, alice still waits */
+    __atomic_store_n(&clock_offset, 3600 * 1000 + 1000, __ATOMIC_SEQ_CST);
+    wake_and_wait(&PC, &PB, 2);
+    for (int i = 0; i < 100 && alerts_of(&PB) == 0; i++)
+        usleep(50000);
+    assert_int_equal(alerts_of(&PB), 1);
+    assert_int_equal(cairn_engine_process(PA.eng, NULL), CAIRN_OK);
+    assert_int_equal(alerts_of(&PA), 0);
+    /* 23 hours: still nothing for alice; a day: her alert */
+    __atomic_store_n(&clock_offset, 23LL * 3600 * 1000, __ATOMIC_SEQ_CST);
+    assert_int_equal(cairn_engine_process(PA.eng, NULL), CAIRN_OK);
+    assert_int_equal(alerts_of(&PA), 0);
+    __atomic_store_n(&clock_offset, 24LL * 3600 * 1000 + 2000, __ATOMIC_SEQ_CST);
+    assert_int_equal(cairn_engine_process(PA.eng, NULL), CAIRN_OK);
+    assert_int_equal(alerts_of(&PA), 1);
+    assert_true(seen(&PA, CAIRN_EVENT_KT_ALERT, "did not publish"));
+    assert_int_equal(cairn_engine_kt_status(PA.eng, &self_ok, NULL, NULL), CAIRN_OK);
+    assert_int_equal(self_ok, 0);
+    cairn_engine_stop(PB.eng);
+    assert_true(seen(&PB, CAIRN_EVENT_KT_ALERT, "did not publish"));
+
+    cairn_engine_close(PA.eng);
+    cairn_engine_close(PB.eng);
+    cairn_engine_close(PC.eng);
+    cairn_context_destroy(fctx);
+    __atomic_store_n(&clock_offset, 0, __ATOMIC_SEQ_CST);
+    kth_kill(&pkt, SIGTERM);
+    kth_wait(&pkt);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(verified_exchange),  cmocka_unit_test(relay_swaps_key),
         cmocka_unit_test(forked_view),        cmocka_unit_test(legitimate_change),
         cmocka_unit_test(own_label_hijacked), cmocka_unit_test(fork_caught_by_gossip),
-        cmocka_unit_test(require_auditor),
+        cmocka_unit_test(require_auditor),    cmocka_unit_test(periodic_monitor),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -7,7 +7,8 @@
  *   poll(cairn_engine_fd, next_ms) -> cairn_engine_process:
  *     drain fd; fetch up to 64 envelopes; for each: handle (decrypt,
  *     dispatch, events) then ack; repeat while a full batch came;
- *     every 10 minutes: replenish pre-keys.
+ *     every kt_monitor_period_ms (context clock, first at the first
+ *     process): search our own label (ENG-KT-4).
  *
  * An envelope is acknowledged only after its effects are stored (or it
  * was found unusable), so a crash in between replays it and the core's
@@ -31,6 +32,8 @@
 #include "protocol.h"
 
 #define MAINT_INTERVAL_MS (10 * 60 * 1000)
+#define KT_MONITOR_MAX_MS (24LL * 3600 * 1000) /* ENG-KT-4: at least daily */
+#define KT_MONITOR_MIN_MS 1000LL
 
 void engine__lock(cairn_engine *e)
 {
@@ -168,7 +171,15 @@ cairn_status cairn_engine_open(cairn_context *ctx, const char *path,
     e->event_ud = cfg->event_ud;
     e->require_kt = cfg->require_kt;
     e->require_auditor = cfg->require_auditor;
-    e->auto_delivered = cfg->size >= sizeof(cairn_engine_config) ? !cfg->no_auto_delivered : 1;
+    e->auto_delivered = cfg->size >= offsetof(cairn_engine_config, no_auto_delivered) + sizeof(int)
+                            ? !cfg->no_auto_delivered
+                            : 1;
+    e->kt_monitor_period_ms = KT_MONITOR_MAX_MS;
+    if (cfg->size >= sizeof(cairn_engine_config) && cfg->kt_monitor_period_ms > 0)
+        e->kt_monitor_period_ms = cfg->kt_monitor_period_ms < KT_MONITOR_MIN_MS ? KT_MONITOR_MIN_MS
+                                  : cfg->kt_monitor_period_ms > KT_MONITOR_MAX_MS
+                                      ? KT_MONITOR_MAX_MS
+                                      : cfg->kt_monitor_period_ms;
     if (cfg->device_name) {
         size_t n = strlen(cfg->device_name);
         if (n >= sizeof(e->device_name))
@@ -394,10 +405,18 @@ cairn_status cairn_engine_process(cairn_engine *e, int *next_ms)
         if (next_ms)
             *next_ms = fd >= 0 ? 30000 : 250;
     }
-    /* ENG-KT-4: our own label at start and then daily */
-    if (rc == CAIRN_OK && e->kt_url[0] && cairn__now_ms(e->ctx) >= e->kt_self_next_ms) {
-        e->kt_self_next_ms = cairn__now_ms(e->ctx) + 24LL * 3600 * 1000;
-        (void)cairn_engine_kt_check_self(e);
+    /* ENG-KT-4: our own label at start and then every period; a failure
+     * has raised its alert and waits for the next period like a success
+     * (a down directory is not hammered) */
+    if (rc == CAIRN_OK && e->kt_url[0] && e->have_identity) {
+        int64_t now = cairn__now_ms(e->ctx);
+        if (now >= e->kt_self_next_ms) {
+            e->kt_self_next_ms = now + e->kt_monitor_period_ms;
+            (void)cairn_engine_kt_check_self(e);
+            now = cairn__now_ms(e->ctx);
+        }
+        if (next_ms && e->kt_self_next_ms - now < *next_ms)
+            *next_ms = e->kt_self_next_ms - now < 0 ? 0 : (int)(e->kt_self_next_ms - now);
     }
     while (rc == CAIRN_OK) {
         rc = e->net->ops->fetch(e->net, envs, ENGINE_FETCH_BATCH, &n);

@@ -43,7 +43,8 @@ struct cairn_engine {
     char kt_vrf[65];
     char auditor_key[65];
     char auditor_url[512];
-    int64_t kt_self_next_ms;
+    int64_t kt_self_next_ms;    /* context clock; 0: at the next process() */
+    int64_t kt_monitor_period_ms; /* ENG-KT-4, within [1 s, 1 day] */
     char device_name[65];
     /* identity, once known */
     int have_identity;

@@ -128,6 +128,11 @@ typedef struct cairn_engine_config {
     const char *device_name;
     /* Send delivery receipts automatically (default 1 when size covers it). */
     int no_auto_delivered;
+    /* ENG-KT-4: how often process() (app-driven or on the engine thread)
+     * searches this account's own label, measured with the context's
+     * clock; the first search is at the first process() after open.
+     * 0: once a day. Clamped to [1 s, 1 day]. Since 0.1. */
+    int64_t kt_monitor_period_ms;
 } cairn_engine_config;
 
 /* Fills cfg with defaults. Since 0.1. */
@@ -181,8 +186,10 @@ CAIRN_EXPORT cairn_status cairn_engine_connect(cairn_engine *eng);
 CAIRN_EXPORT int cairn_engine_fd(cairn_engine *eng);
 
 /* Receives and handles everything pending, delivering events, and
- * retries what is due. *next_ms (may be NULL) receives the longest the
- * app may wait before calling again. Since 0.1. */
+ * retries what is due (including the periodic own-label search of
+ * kt_monitor_period_ms, whose failure is reported as a KT_ALERT event,
+ * not as the return value). *next_ms (may be NULL) receives the longest
+ * the app may wait before calling again. Since 0.1. */
 CAIRN_EXPORT cairn_status cairn_engine_process(cairn_engine *eng, int *next_ms);
 
 /* Runs the loop on an engine-owned thread until cairn_engine_stop.
