@@ -19,11 +19,12 @@ endif()
 # Per-device addressing (RELAY-DEV-*) and the provisioning mailbox
 # (RELAY-PROV-*) against the real binary.
 if(TARGET cairn-relay)
-  foreach(t relay_device)
+  foreach(t relay_device relay_provision)
     cairn_add_test(${t}_test SOURCES ${CMAKE_CURRENT_LIST_DIR}/${t}_test.c
       LIBS cairn_relay_test_support TIMEOUT 180 LABELS relay)
     add_dependencies(${t}_test cairn-relay)
   endforeach()
+  target_link_libraries(relay_provision_test PRIVATE Cairn::sqlite)
 endif()
 
 # The publisher against the real KT server (no stand-in).

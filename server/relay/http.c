@@ -151,6 +151,8 @@ static void route(struct evhttp_request *req, void *arg)
         relay__http_keys(r, req, path);
     else if (prefix(path, "/v1/files"))
         relay__http_files(r, req, path);
+    else if (prefix(path, "/v1/provisioning"))
+        relay__http_provision(r, req, path); /* no credentials: RELAY-PROV-1 */
     else
         relay__http_error(req, 404, "not_found");
 }

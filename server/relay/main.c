@@ -94,6 +94,7 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
         last_sweep = now;
         relay__queue_sweep(r, now);
         relay__files_sweep(r, now);
+        relay__prov_sweep(r, now);
     }
     if (now - last_kt >= r->cfg.kt_retry_seconds * 1000) {
         last_kt = now;
@@ -248,7 +249,8 @@ int main(int argc, char **argv)
         relay__rl_init(&r.rl_account, ctx, 65536, (double)r.cfg.rate_account_per_second,
                        (double)r.cfg.rate_account_burst) != CAIRN_OK ||
         relay__rl_init(&r.rl_address, ctx, 65536, (double)r.cfg.rate_address_per_second,
-                       (double)r.cfg.rate_address_burst) != CAIRN_OK)
+                       (double)r.cfg.rate_address_burst) != CAIRN_OK ||
+        relay__prov_open(&r) != CAIRN_OK)
         goto out;
     r.base = event_base_new();
     if (r.base == NULL)
@@ -294,6 +296,7 @@ out:
     relay__auth_free(&r);
     relay__rl_free(&r.rl_account, ctx);
     relay__rl_free(&r.rl_address, ctx);
+    relay__prov_close(&r);
     if (r.ssl)
         SSL_CTX_free(r.ssl);
     if (r.base)

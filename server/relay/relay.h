@@ -95,6 +95,13 @@ typedef struct relay_config {
     char files_dir[RELAY_STR_MAX];
     int64_t file_max_bytes;
     int64_t file_ttl_seconds;
+    /* [provisioning] (store_provision.c, http_provision.c) */
+    int64_t prov_ttl_seconds;
+    int64_t prov_max_bytes;
+    int64_t prov_max_boxes;
+    int64_t prov_max_per_address;
+    int64_t prov_rate_per_second;
+    int64_t prov_rate_burst;
     /* [kt] */
     char kt_url[RELAY_STR_MAX];
     char kt_ca_file[RELAY_STR_MAX];
@@ -328,6 +335,7 @@ struct relay {
     uint16_t https_port, sip_port;
     relay_metrics m;
     relay_ratelimit rl_account, rl_address;
+    relay_ratelimit rl_prov; /* provisioning requests per address */
     /* credential cache (auth.c) */
     struct relay_cred *cred;
     size_t n_cred;
@@ -388,6 +396,29 @@ CAIRN_MUST_CHECK cairn_status relay__device_of_account(relay *r, int64_t account
 /* Writes the account's device ids, ascending, space-separated, into out
  * (NUL-terminated, cut at cap); returns the length. */
 size_t relay__devices_format(relay *r, int64_t account, char *out, size_t cap);
+
+/* store_provision.c, http_provision.c: the provisioning mailbox
+ * (spec/relay-api.md section 10). */
+#define RELAY_PROV_SUFFIX_MAX 16
+/* RELAY-PROV-2: 32 lowercase hex digits, '.', 1..16 of [a-z]. */
+bool relay__prov_name_valid(const char *s);
+/* Creates the table and the per-address rate limiter (at start-up). */
+CAIRN_MUST_CHECK cairn_status relay__prov_open(relay *r);
+void relay__prov_close(relay *r);
+CAIRN_MUST_CHECK cairn_status relay__prov_store_open(relay *r);
+/* Stores a box in its own transaction. CAIRN_ERR_EXISTS (a live box has
+ * the name), CAIRN_ERR_LIMIT (max_boxes live boxes), CAIRN_ERR_DECLINED
+ * (max_boxes_per_address from addr), CAIRN_ERR_STORE. */
+CAIRN_MUST_CHECK cairn_status relay__prov_put(relay *r, const char *name, const uint8_t *body,
+                                              size_t len, const char *addr, int64_t now_ms);
+/* Reads and deletes a live box in one transaction; *body is cairn__alloc'd
+ * (the caller frees). CAIRN_ERR_NOT_FOUND (none or expired),
+ * CAIRN_ERR_NOMEM / CAIRN_ERR_STORE (then the box is kept). */
+CAIRN_MUST_CHECK cairn_status relay__prov_take(relay *r, const char *name, int64_t now_ms,
+                                               uint8_t **body, size_t *len);
+/* Deletes expired boxes; returns how many. */
+int64_t relay__prov_sweep(relay *r, int64_t now_ms);
+void relay__http_provision(relay *r, struct evhttp_request *req, const char *path);
 
 /* batch.c: group commit. */
 /* Opens the batch transaction if needed; false on SQLite error. */
