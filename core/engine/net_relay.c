@@ -1,20 +1,22 @@
 /*
  * net_relay.c - the cairn-relay backend of net.h: HTTPS (libcurl) for
  * registration, the pre-key directory, device lists and the file store
- * (relay-api: /v1/accounts, /v1/keys, /v1/bundle, /v1/files), and SIP
- * over TLS (transport/ua) for delivery, each ciphertext in the CPIM
- * envelope of transport-binding.md.
+ * (relay-api: /v1/accounts, /v1/keys, /v1/bundle, /v1/files), the
+ * provisioning mailbox for device linking (/v1/provisioning, no
+ * credentials), and SIP over TLS (transport/ua) for delivery, each
+ * ciphertext in the CPIM envelope of transport-binding.md.
  *
  * URL: "https://HOST:HTTPS_PORT/?sip=SIP_PORT"; the engine's ca_file is
  * the relay's certificate (or its CA). The SIP registrar and TLS name are
  * the domain of the account's URI.
  *
- * Until the relay addresses single devices (core/engine/README.md, "what
- * the cairn-relay backend needs"), per-device routing rides inside the
- * end-to-end envelope: CPIM To is "<user>;gr=<device>" and CPIM From
- * "<sender>;gr=<device>". The relay copies each MESSAGE to every device of
- * the user; a device drops copies addressed to another device. The sender
- * URI must equal the SIP From the relay authenticated.
+ * Per-device routing is the relay's (relay-api.md section 9): each
+ * envelope goes to "<user>;gr=<device>" as its Request-URI, so a user's
+ * device receives only the copy made for it; a 410 answer (a device the
+ * relay does not list) is CAIRN_ERR_STALE. A delivery names the sending
+ * device in its SIP From URI (";gr=<device>", written by the relay from
+ * the sender's registered flow, RELAY-DEV-4); the CPIM From must be the
+ * same user and the CPIM To this user, else the copy is dropped.
  *
  * Delivery is handled inside the UA callback: the engine's handler runs
  * (decrypt, store, events) before the UA answers 200, so the relay deletes
@@ -28,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
@@ -73,7 +76,7 @@ typedef struct net_relay {
      * right after the callback returns: the UA is not re-entered. */
     int in_cb;
     struct outgoing {
-        char to[CAIRN_URI_MAX + 1];
+        char to[CAIRN_URI_MAX + 24]; /* "<uri>;gr=<device>" */
         uint8_t *body;
         size_t len;
     } outbox[256];
@@ -82,7 +85,24 @@ typedef struct net_relay {
     int drained;       /* the relay's backlog was taken after login */
     engine_envelope queue[ENGINE_FETCH_BATCH];
     size_t nqueue;
+    /* Readable while the queue holds envelopes: they were read off the
+     * socket already, so without it a poller (the engine thread, an app)
+     * would sleep on a quiet socket with work pending. */
+    int evfd;
 } net_relay;
+
+static void queue_signal(net_relay *r)
+{
+    uint64_t v;
+    if (r->evfd < 0)
+        return;
+    if (r->nqueue > 0) {
+        v = 1;
+        (void)!write(r->evfd, &v, sizeof(v));
+    } else {
+        (void)!read(r->evfd, &v, sizeof(v)); /* EAGAIN when already clear */
+    }
+}
 
 /* ---------------------------------------------------------------- HTTP */
 
@@ -245,14 +265,19 @@ static cairn_status r_register(engine_net *n, const char *uri, uint32_t device,
     cairn_status rc;
     json_t *req = json_pack("{s:s, s:i, s:s}", "uri", uri, "device", (int)device, "secret", secret);
     json_t *res;
+    /* Another device of our own account (device linking): we add it,
+     * authenticated as ourselves (RELAY-REG-2, ENG-RELAY-1). */
+    int as_self = r->logged_in && strcmp(uri, r->uri) == 0 && device != r->device;
     (void)identity;
     if (req == NULL)
         return CAIRN_ERR_NOMEM;
-    res = http_json(r, "POST", "/v1/accounts", req, 0, &st, &rc);
+    res = http_json(r, "POST", "/v1/accounts", req, as_self, &st, &rc);
     json_decref(req);
     json_decref(res);
     if (rc != CAIRN_OK)
         return rc;
+    if (as_self)
+        return status_rc(st);
     if (st == 409 || st == 401) {
         /* already registered: fine if our credentials work */
         snprintf(r->auth_id, sizeof(r->auth_id), "%s.%u", uri, device);
@@ -307,7 +332,7 @@ static int on_message(void *ud, const cairn_ua_incoming *m)
     cairn_ua_envelope_parsed *pp = NULL;
     const cairn_ua_envelope *v = NULL;
     engine_envelope env;
-    char to_uri[CAIRN_URI_MAX + 1], sip_from[CAIRN_URI_MAX + 1];
+    char sip_to[CAIRN_URI_MAX + 1], cpim_from[CAIRN_URI_MAX + 1], cpim_to[CAIRN_URI_MAX + 1];
     uint32_t to_dev = 0, from_dev = 0, dummy = 0;
     cairn_status rc;
 
@@ -315,11 +340,15 @@ static int on_message(void *ud, const cairn_ua_incoming *m)
     if (cairn_ua_envelope_parse(r->base.ctx, m->body, m->len, &pp, &v) != CAIRN_OK)
         return 200; /* never valid: drop it (ENG-PL-12) */
     memset(&env, 0, sizeof(env));
-    if (split_gr(v->to, to_uri, sizeof(to_uri), &to_dev) != 0 ||
-        split_gr(v->from, env.from_uri, sizeof(env.from_uri), &from_dev) != 0 ||
-        split_gr(m->from ? m->from : "", sip_from, sizeof(sip_from), &dummy) != 0 ||
-        strcmp(sip_from, env.from_uri) != 0 || strcmp(to_uri, r->uri) != 0 || to_dev != r->device ||
-        from_dev == 0) {
+    /* ENG-RELAY-3: who sent it (user and device) is what the relay says in
+     * the SIP From (RELAY-DEV-4); the SIP To, when it names a device, must
+     * name this one; the end-to-end envelope must agree on the users. */
+    if (split_gr(m->from ? m->from : "", env.from_uri, sizeof(env.from_uri), &from_dev) != 0 ||
+        split_gr(m->to ? m->to : "", sip_to, sizeof(sip_to), &to_dev) != 0 ||
+        split_gr(v->from, cpim_from, sizeof(cpim_from), &dummy) != 0 ||
+        split_gr(v->to, cpim_to, sizeof(cpim_to), &dummy) != 0 || from_dev == 0 ||
+        (to_dev != 0 && to_dev != r->device) || strcmp(cpim_from, env.from_uri) != 0 ||
+        strcmp(cpim_to, r->uri) != 0) {
         cairn_ua_envelope_free(pp);
         return 200; /* a copy for another device, or a lie about the sender */
     }
@@ -357,6 +386,7 @@ static int on_message(void *ud, const cairn_ua_incoming *m)
         if (env.data == NULL)
             return 500;
         r->queue[r->nqueue++] = env;
+        queue_signal(r);
         return 200;
     }
     r->in_cb++;
@@ -528,22 +558,23 @@ static cairn_status r_send(engine_net *n, const engine_envelope *env)
 {
     net_relay *r = (net_relay *)n;
     cairn_ua_envelope e;
-    char from[CAIRN_URI_MAX + 24], to[CAIRN_URI_MAX + 24], mid[33];
+    char to[CAIRN_URI_MAX + 24], mid[33];
     uint8_t raw[16], *body = NULL;
     size_t blen = 0;
     cairn_status rc;
     /* (deliveries may already arrive while the login waits for REGISTER) */
     if (r->ua == NULL)
         return CAIRN_ERR_STATE;
-    snprintf(from, sizeof(from), "%s;gr=%u", env->from_uri, env->from_device);
+    /* RELAY-DEV-1: the Request-URI names the device; the CPIM header names
+     * users only (the relay vouches for the sending device) */
     snprintf(to, sizeof(to), "%s;gr=%u", env->to_uri, env->to_device);
     rc = cairn__random(n->ctx, raw, sizeof(raw));
     if (rc != CAIRN_OK)
         return rc;
     cairn__hex_encode(mid, raw, sizeof(raw));
     memset(&e, 0, sizeof(e));
-    e.from = from;
-    e.to = to;
+    e.from = env->from_uri;
+    e.to = env->to_uri;
     e.datetime_ms = cairn__now_ms(n->ctx);
     e.message_id = mid;
     if (env->type == CAIRN_MSG_SENDER_KEY)
@@ -566,13 +597,13 @@ static cairn_status r_send(engine_net *n, const engine_envelope *env)
             cairn_free(n->ctx, body, blen);
             return CAIRN_ERR_LIMIT;
         }
-        snprintf(r->outbox[r->noutbox].to, sizeof(r->outbox[0].to), "%s", env->to_uri);
+        snprintf(r->outbox[r->noutbox].to, sizeof(r->outbox[0].to), "%s", to);
         r->outbox[r->noutbox].body = body;
         r->outbox[r->noutbox].len = blen;
         r->noutbox++;
         return CAIRN_OK;
     }
-    rc = send_body(r, env->to_uri, body, blen);
+    rc = send_body(r, to, body, blen);
     cairn_free(n->ctx, body, blen);
     return rc;
 }
@@ -597,6 +628,8 @@ static cairn_status send_body(net_relay *r, const char *to, const uint8_t *body,
         return CAIRN_OK;
     if (r->wait_status == 404)
         return CAIRN_ERR_NOT_FOUND;
+    if (r->wait_status == 410)
+        return CAIRN_ERR_STALE; /* RELAY-DEV-3: not a device of that user */
     return r->wait_status == 0 ? CAIRN_ERR_TIMEOUT : CAIRN_ERR_NETWORK;
 }
 
@@ -628,6 +661,7 @@ static cairn_status r_fetch(engine_net *n, engine_envelope *out, size_t cap, siz
     }
     memmove(r->queue, r->queue + k, (r->nqueue - k) * sizeof(r->queue[0]));
     r->nqueue -= k;
+    queue_signal(r);
     *count = k;
     return CAIRN_OK;
 }
@@ -688,16 +722,66 @@ static cairn_status r_file_get(engine_net *n, const char *url, size_t max, uint8
     return rc;
 }
 
+/* ENG-RELAY-5 over relay-api.md section 10: no credentials (the linking
+ * device has none yet); box names are checked here too so that nothing
+ * but a valid name is ever put into a URL. */
+static int box_valid(const char *box)
+{
+    size_t n = strlen(box), i;
+    if (n < 34 || n > 49 || box[32] != '.')
+        return 0;
+    for (i = 0; i < 32; i++)
+        if (!((box[i] >= '0' && box[i] <= '9') || (box[i] >= 'a' && box[i] <= 'f')))
+            return 0;
+    for (i = 33; i < n; i++)
+        if (box[i] < 'a' || box[i] > 'z')
+            return 0;
+    return 1;
+}
+
 static cairn_status r_mailbox_put(engine_net *n, const char *box, const uint8_t *d, size_t l)
 {
-    (void)n, (void)box, (void)d, (void)l;
-    return CAIRN_ERR_UNSUPPORTED; /* ENG-RELAY-5: not offered by cairn-relay yet */
+    net_relay *r = (net_relay *)n;
+    char url[96];
+    long st = 0;
+    cairn_status rc;
+    if (!box_valid(box) || d == NULL || l == 0)
+        return CAIRN_ERR_INVALID_ARG;
+    if (l > 64 * 1024)
+        return CAIRN_ERR_TOO_LARGE;
+    snprintf(url, sizeof(url), "/v1/provisioning/%s", box);
+    rc = http(r, "PUT", url, "application/octet-stream", d, l, 0, 4096, &st, NULL, NULL, NULL,
+              NULL);
+    if (rc == CAIRN_OK && st == 429)
+        return CAIRN_ERR_LIMIT;
+    return rc != CAIRN_OK ? rc : status_rc(st);
 }
 
 static cairn_status r_mailbox_take(engine_net *n, const char *box, uint8_t **d, size_t *l)
 {
-    (void)n, (void)box, (void)d, (void)l;
-    return CAIRN_ERR_UNSUPPORTED;
+    net_relay *r = (net_relay *)n;
+    char url[96];
+    long st = 0;
+    uint8_t *out = NULL;
+    size_t olen = 0;
+    cairn_status rc;
+    if (!box_valid(box))
+        return CAIRN_ERR_INVALID_ARG;
+    snprintf(url, sizeof(url), "/v1/provisioning/%s", box);
+    rc = http(r, "GET", url, NULL, NULL, 0, 0, 64 * 1024 + 1024, &st, &out, &olen, NULL, NULL);
+    if (rc != CAIRN_OK)
+        return rc;
+    if (st == 429) /* polled too fast: the box is still there, poll again */
+        rc = CAIRN_ERR_NOT_FOUND;
+    else
+        rc = status_rc(st);
+    if (rc != CAIRN_OK || olen == 0) {
+        cairn__free(n->ctx, out);
+        return rc != CAIRN_OK ? rc : CAIRN_ERR_PROTOCOL;
+    }
+    *d = out;
+    *l = olen;
+    return CAIRN_OK;
 }
 
 /* The UA's sockets, gathered in one epoll fd the app can poll. */
@@ -708,8 +792,20 @@ static int r_fd(engine_net *n)
     size_t k;
     if (r->ua == NULL)
         return -1;
-    if (r->epfd < 0)
+    if (r->epfd < 0) {
         r->epfd = epoll_create1(EPOLL_CLOEXEC);
+        if (r->epfd < 0)
+            return -1;
+        r->evfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+        if (r->evfd >= 0) {
+            struct epoll_event ev;
+            memset(&ev, 0, sizeof(ev));
+            ev.events = EPOLLIN;
+            ev.data.fd = r->evfd;
+            (void)epoll_ctl(r->epfd, EPOLL_CTL_ADD, r->evfd, &ev);
+            queue_signal(r);
+        }
+    }
     k = cairn_ua_pollfds(r->ua, fds, 16);
     for (size_t i = 0; i < k && i < 16; i++) {
         struct epoll_event ev;
@@ -746,6 +842,8 @@ static void r_destroy(engine_net *n)
         engine__envelope_clear(n->ctx, &r->queue[i]);
     if (r->epfd >= 0)
         close(r->epfd);
+    if (r->evfd >= 0)
+        close(r->evfd);
     cairn__wipe(r->secret, sizeof(r->secret));
     cairn__free(n->ctx, r);
 }
@@ -774,6 +872,7 @@ cairn_status engine__net_relay_open(const cairn_context *ctx, const char *url, c
     r->base.ops = &RELAY_OPS;
     r->base.ctx = ctx;
     r->epfd = -1;
+    r->evfd = -1;
     snprintf(r->https, sizeof(r->https), "%.*s", (int)(q - url), url);
     if (r->https[strlen(r->https) - 1] == '/')
         r->https[strlen(r->https) - 1] = '\0';
