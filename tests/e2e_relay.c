@@ -7,13 +7,18 @@
  * Proves over the real relay: a 1:1 exchange both ways with delivery and
  * read receipts (ENG-RCPT-1/2), offline delivery (the queue), a group with
  * a removed member who reads nothing afterwards (ENG-GRP), an encrypted
- * file (ENG-FILE), and typing.
+ * file (ENG-FILE), typing, and device linking through the relay's
+ * provisioning mailbox (ENG-LINK-*, ENG-RELAY-5) followed by per-device
+ * fan-out: one copy per device, each delivered once (ENG-RELAY-3).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
+#include "cairn/account.h"
 #include "cairn/engine.h"
 #include "relay_support.h"
 #include "test_support.h"
@@ -31,7 +36,7 @@ typedef struct party {
 static cairn_context *ctx;
 static rt_server srv;
 static char relay_url[200], ca[700], *dir;
-static party A, B, C;
+static party A, B, C, A2;
 static const uint8_t KEY[32] = {7};
 
 static void on_event(void *ud, const cairn_event *e)
@@ -43,6 +48,15 @@ static void on_event(void *ud, const cairn_event *e)
     snprintf(p->text[p->nev], sizeof(p->text[0]), "%.*s%s%s", (int)e->text_len,
              e->text ? e->text : "", e->detail ? e->detail : "", e->file_name ? e->file_name : "");
     p->nev++;
+}
+
+static int count(party *p, cairn_event_type t, const char *text)
+{
+    int n = 0;
+    for (int i = 0; i < p->nev; i++)
+        if (p->ev[i] == t && (text == NULL || strstr(p->text[i], text)))
+            n++;
+    return n;
 }
 
 static int seen(party *p, cairn_event_type t, const char *text)
@@ -99,6 +113,7 @@ static int teardown(void **state)
     cairn_engine_close(A.eng);
     cairn_engine_close(B.eng);
     cairn_engine_close(C.eng);
+    cairn_engine_close(A2.eng);
     rt_server_cleanup(&srv);
     cts_rmdir(dir);
     return 0;
@@ -209,6 +224,118 @@ static void file(void **state)
                      CAIRN_ERR_INVALID_MESSAGE);
 }
 
+/* Runs every engine for a while so that nothing is left in flight. */
+static void settle(int rounds)
+{
+    for (int i = 0; i < rounds; i++) {
+        (void)cairn_engine_process(A.eng, NULL);
+        (void)cairn_engine_process(A2.eng, NULL);
+        (void)cairn_engine_process(B.eng, NULL);
+        usleep(20000);
+    }
+}
+
+static void link_device(void **state)
+{
+    cairn_engine_config cfg;
+    char path[600], code[CAIRN_LINK_CODE_LEN], qr[CAIRN_LINK_QR_LEN], uri[64];
+    uint32_t dev = 0, mydev = 0;
+    (void)state;
+    memset(&A2, 0, sizeof(A2));
+    snprintf(A2.uri, sizeof(A2.uri), "%s", A.uri);
+    snprintf(path, sizeof(path), "%s/alice2.db", dir);
+    cairn_engine_config_init(&cfg);
+    cfg.relay = relay_url;
+    cfg.ca_file = ca;
+    cfg.on_event = on_event;
+    cfg.event_ud = &A2;
+    assert_int_equal(cairn_engine_open(ctx, path, KEY, &cfg, &A2.eng), CAIRN_OK);
+    /* ENG-RELAY-5: the new device has no credentials and still posts */
+    assert_int_equal(cairn_engine_link_begin(A2.eng, code, qr), CAIRN_OK);
+    assert_non_null(strstr(qr, "cairn-link:1:"));
+    /* ENG-LINK-3: a wrong code finds no offer (another mailbox) */
+    assert_int_not_equal(cairn_engine_link_approve(A.eng, "0000-0000-0000-0000", 300, NULL),
+                         CAIRN_OK);
+    assert_int_equal(cairn_engine_link_approve(A.eng, code, 5000, &dev), CAIRN_OK);
+    assert_int_equal(dev, 2);
+    assert_int_equal(cairn_engine_link_finish(A2.eng, 5000), CAIRN_OK);
+    assert_int_equal(cairn_account_identity(cairn_engine_account(A2.eng), uri, sizeof(uri),
+                                            &mydev, NULL, NULL),
+                     CAIRN_OK);
+    assert_string_equal(uri, A.uri);
+    assert_int_equal(mydev, 2);
+    /* ENG-LINK-6: HELLO reached the existing device */
+    assert_true(wait_for(&A, CAIRN_EVENT_DEVICE_LINKED, NULL));
+    settle(10);
+
+    /* ENG-RELAY-3: bob -> alice is one copy per alice device, each device
+     * gets its own once (the relay stores exactly two copies) */
+    long long q0 = rt_metric(&srv, "cairn_relay_messages_queued_total");
+    assert_true(q0 >= 0);
+    assert_int_equal(cairn_engine_send_text(B.eng, A.uri, "to both alices", 14, NULL), CAIRN_OK);
+    long long q1 = rt_metric(&srv, "cairn_relay_messages_queued_total");
+    assert_int_equal(q1 - q0, 2);
+    assert_true(wait_for(&A2, CAIRN_EVENT_MESSAGE, "to both alices"));
+    assert_true(wait_for(&A, CAIRN_EVENT_MESSAGE, "to both alices"));
+    settle(20);
+    assert_int_equal(count(&A, CAIRN_EVENT_MESSAGE, "to both alices"), 1);
+    assert_int_equal(count(&A2, CAIRN_EVENT_MESSAGE, "to both alices"), 1);
+
+    /* alice's new device writes: bob gets it, alice's first device sees
+     * it as sent by her other device */
+    assert_int_equal(cairn_engine_send_text(A2.eng, B.uri, "from alice two", 14, NULL), CAIRN_OK);
+    assert_true(wait_for(&B, CAIRN_EVENT_MESSAGE, "from alice two"));
+    assert_true(wait_for(&A, CAIRN_EVENT_MESSAGE, "from alice two"));
+    settle(20);
+    assert_int_equal(count(&B, CAIRN_EVENT_MESSAGE, "from alice two"), 1);
+    assert_int_equal(count(&A, CAIRN_EVENT_MESSAGE, "from alice two"), 1);
+    assert_int_equal(count(&A2, CAIRN_EVENT_MESSAGE, "from alice two"), 0);
+}
+
+/* cairn_account_import_identity: the pair must be one, the public key
+ * valid, the store empty; an imported identity reads back like a created
+ * one and survives reopening. */
+static void import_identity(void **state)
+{
+    cairn_account *dst = NULL;
+    uint8_t pub[CAIRN_PUBLIC_KEY_BYTES], priv[32], bad[CAIRN_PUBLIC_KEY_BYTES], got[33];
+    char uri[64], path[600];
+    uint32_t dev = 0;
+    (void)state;
+    /* a key pair made the way libsodium makes X25519 pairs */
+    crypto_box_keypair(pub + 1, priv);
+    pub[0] = 0x05;
+    snprintf(path, sizeof(path), "%s/imported.db", dir);
+    assert_int_equal(cairn_account_open(ctx, path, KEY, NULL, &dst), CAIRN_OK);
+    memcpy(bad, pub, sizeof(bad));
+    bad[5] ^= 1; /* another point: no longer priv's */
+    assert_int_equal(cairn_account_import_identity(dst, "sip:dave@example.org", 3, bad, priv),
+                     CAIRN_ERR_INVALID_ARG);
+    bad[0] = 0x06;
+    assert_int_equal(cairn_account_import_identity(dst, "sip:dave@example.org", 3, bad, priv),
+                     CAIRN_ERR_BAD_PUBLIC_KEY);
+    assert_int_equal(cairn_account_import_identity(dst, "not a uri", 3, pub, priv),
+                     CAIRN_ERR_INVALID_ARG);
+    assert_int_equal(cairn_account_import_identity(dst, "sip:dave@example.org", 0, pub, priv),
+                     CAIRN_ERR_INVALID_ARG);
+    assert_int_equal(cairn_account_identity(dst, NULL, 0, NULL, NULL, NULL), CAIRN_ERR_NOT_FOUND);
+    assert_int_equal(cairn_account_import_identity(dst, "sip:dave@example.org", 3, pub, priv),
+                     CAIRN_OK);
+    assert_int_equal(cairn_account_import_identity(dst, "sip:dave@example.org", 4, pub, priv),
+                     CAIRN_ERR_EXISTS);
+    cairn_account_close(dst);
+    assert_int_equal(cairn_account_open(ctx, path, KEY, NULL, &dst), CAIRN_OK);
+    assert_int_equal(cairn_account_identity(dst, uri, sizeof(uri), &dev, got, NULL), CAIRN_OK);
+    assert_string_equal(uri, "sip:dave@example.org");
+    assert_int_equal(dev, 3);
+    assert_memory_equal(got, pub, sizeof(pub));
+    unsigned n = 0;
+    assert_int_equal(cairn_prekeys_count(dst, &n), CAIRN_OK);
+    assert_true(n >= CAIRN_PREKEY_BATCH);
+    cairn_account_close(dst);
+    sodium_memzero(priv, sizeof(priv));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -216,6 +343,8 @@ int main(void)
         cmocka_unit_test(offline),
         cmocka_unit_test(group),
         cmocka_unit_test(file),
+        cmocka_unit_test(link_device),
+        cmocka_unit_test(import_identity),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -66,6 +66,36 @@ CAIRN_MUST_CHECK cairn_status engine__link_open(const cairn_context *ctx,
                                                 size_t env_len, uint8_t **payload,
                                                 size_t *payload_len);
 
+/* ENG-LINK-7: the new device's relay secret, 64 lowercase hex digits of
+ * BLAKE2b-256(key = K, "cairn-link/1 relay-secret"). */
+#define ENGINE_LINK_RELAY_SECRET_LEN 64
+/* The existing device's side between checking the offer and sealing:
+ * both ephemeral public keys and K. Secret: wipe with sodium_memzero. */
+typedef struct engine_link_reply {
+    uint8_t n_pub[32];
+    uint8_t e_pub[32];
+    uint8_t k[32];
+} engine_link_reply;
+/* engine__link_seal in two steps, so the relay secret derived from K can
+ * register the new device before the envelope (which names the device)
+ * is sealed. begin: the offer's checks (CAIRN_ERR_DECODE, CAIRN_ERR_AUTH,
+ * CAIRN_ERR_BAD_PUBLIC_KEY) and a fresh ephemeral key; seal: *env
+ * allocated as by engine__link_seal. */
+CAIRN_MUST_CHECK cairn_status engine__link_reply_begin(const cairn_context *ctx,
+                                                       const engine_link_secret *s,
+                                                       const uint8_t *offer, size_t offer_len,
+                                                       engine_link_reply *r);
+CAIRN_MUST_CHECK cairn_status engine__link_reply_seal(const cairn_context *ctx,
+                                                      const engine_link_reply *r,
+                                                      const uint8_t *payload, size_t payload_len,
+                                                      uint8_t **env, size_t *env_len);
+void engine__link_relay_secret(const uint8_t k[32], char out[ENGINE_LINK_RELAY_SECRET_LEN + 1]);
+/* engine__link_open that also derives the relay secret (relay_secret may
+ * be NULL); the secret is written only when the envelope authenticates. */
+CAIRN_MUST_CHECK cairn_status engine__link_open_secret(
+    const cairn_context *ctx, const engine_link_offer *o, const uint8_t *env, size_t env_len,
+    uint8_t **payload, size_t *payload_len, char relay_secret[ENGINE_LINK_RELAY_SECRET_LEN + 1]);
+
 /* ------------------------------------------------------------ files */
 
 #define ENGINE_FILE_CHUNK 65536

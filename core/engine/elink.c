@@ -6,78 +6,51 @@
  *   new device:      link_begin -> offer in mailbox "<m>.offer"
  *                    link_finish <- envelope in mailbox "<m>.prov"
  *                      -> check key pair -> install identity (device id
- *                      given by the existing device) -> register ->
- *                      publish keys -> HELLO to our other devices
- *   existing device: link_approve(code) <- offer -> PROVISION sealed ->
- *                      "<m>.prov"; DEVICE_LINKED when HELLO arrives
+ *                      given by the existing device) and the relay secret
+ *                      derived from the envelope key -> log in -> publish
+ *                      keys -> HELLO to our other devices
+ *   existing device: link_approve(code) <- offer -> check MAC -> pick the
+ *                      device id and register it at the relay with the
+ *                      derived secret (ENG-LINK-7, the account's consent)
+ *                      -> PROVISION sealed -> "<m>.prov"; DEVICE_LINKED
+ *                      when HELLO arrives
  *
- * Identity installation writes the same sealed record the core's
- * cairn_account_create_identity writes, with the given key pair instead of
- * a fresh one (the core has no public import yet; see README).
+ * The identity is installed with cairn_account_import_identity. Mailbox
+ * polls are spaced LINK_POLL_MS apart (at most four a second: the relay
+ * rate-limits unauthenticated callers, RELAY-PROV-8).
  */
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
 #include <sodium.h>
-#include <signal/key_helper.h>
 
 #include "engine_internal.h"
 #include "protocol.h"
 
-#define LINK_POLL_MS 100
+#define LINK_POLL_MS 250
+/* device ids tried when the next free one is taken meanwhile */
+#define LINK_REGISTER_TRIES 4
 
-static void put32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)(v >> 24);
-    p[1] = (uint8_t)(v >> 16);
-    p[2] = (uint8_t)(v >> 8);
-    p[3] = (uint8_t)v;
-}
+_Static_assert(ENGINE_LINK_RELAY_SECRET_LEN == ENGINE_SECRET_LEN,
+               "the derived relay secret is the engine's device secret");
 
 cairn_status elink__import_identity(cairn_engine *e, const char *uri, uint32_t device,
                                     const uint8_t pub[CAIRN_PUBLIC_KEY_BYTES],
                                     const uint8_t priv[32])
 {
-    cairn_account *acct = e->acct;
-    uint8_t blob[33 + 32 + 8 + CAIRN_URI_MAX];
-    uint32_t regid = 0;
-    size_t ulen = strlen(uri);
-    cairn_status rc;
+    return cairn_account_import_identity(e->acct, uri, device, pub, priv);
+}
 
-    if (proto__check_uri(uri) != CAIRN_OK || device == 0 || device > 0x7fffffff)
-        return CAIRN_ERR_INVALID_ARG;
-    if (proto__check_public_key(pub, CAIRN_PUBLIC_KEY_BYTES) != CAIRN_OK)
-        return CAIRN_ERR_BAD_PUBLIC_KEY;
-    rc = proto__op_begin(acct);
-    if (rc != CAIRN_OK)
-        return rc;
-    if (acct->have_identity)
-        return proto__op_end(acct, CAIRN_ERR_EXISTS);
-    if (signal_protocol_key_helper_generate_registration_id(&regid, 0, acct->sg) != 0)
-        return proto__op_end(acct, CAIRN_ERR_CRYPTO);
-    memcpy(acct->identity_pub, pub, 33);
-    memcpy(acct->identity_priv, priv, 32);
-    acct->registration_id = regid;
-    acct->device = device;
-    memcpy(acct->uri, uri, ulen + 1);
-    acct->have_identity = 1;
-    memcpy(blob, pub, 33);
-    memcpy(blob + 33, priv, 32);
-    put32(blob + 65, regid);
-    put32(blob + 69, device);
-    memcpy(blob + 73, uri, ulen);
-    rc = store__meta_put(acct->store, "identity", blob, 73 + ulen);
-    sodium_memzero(blob, sizeof(blob));
-    if (rc == CAIRN_OK)
-        rc = proto__generate_signed_prekey(acct);
-    if (rc == CAIRN_OK)
-        rc = proto__generate_prekeys(acct, CAIRN_PREKEY_BATCH);
-    rc = proto__op_end(acct, rc);
-    if (rc != CAIRN_OK) {
-        acct->have_identity = 0;
-        sodium_memzero(acct->identity_priv, sizeof(acct->identity_priv));
-    }
+/* The secret the engine logs in with (engine.c reads "engine.secret"),
+ * set to the one the existing device registered us with. */
+static cairn_status secret_install(cairn_engine *e, const char *secret)
+{
+    cairn_status rc;
+    proto__lock(e->acct);
+    rc = store__meta_put(e->acct->store, "engine.secret", (const uint8_t *)secret,
+                         ENGINE_SECRET_LEN);
+    proto__unlock(e->acct);
     return rc;
 }
 
@@ -133,7 +106,7 @@ cairn_status cairn_engine_link_begin(cairn_engine *e, char code[CAIRN_LINK_CODE_
 
 cairn_status cairn_engine_link_finish(cairn_engine *e, int timeout_ms)
 {
-    char mb[48], uri[CAIRN_URI_MAX + 1];
+    char mb[48], uri[CAIRN_URI_MAX + 1], secret[ENGINE_LINK_RELAY_SECRET_LEN + 1];
     uint8_t *env = NULL, *pt = NULL, check[32];
     size_t env_len = 0, pt_len = 0;
     engine_payload p;
@@ -161,7 +134,7 @@ cairn_status cairn_engine_link_finish(cairn_engine *e, int timeout_ms)
         return CAIRN_ERR_TIMEOUT;
     }
     if (rc == CAIRN_OK) {
-        rc = engine__link_open(e->ctx, &e->offer, env, env_len, &pt, &pt_len);
+        rc = engine__link_open_secret(e->ctx, &e->offer, env, env_len, &pt, &pt_len, secret);
         cairn__free(e->ctx, env);
     }
     if (rc == CAIRN_OK) {
@@ -178,8 +151,11 @@ cairn_status cairn_engine_link_finish(cairn_engine *e, int timeout_ms)
     if (rc == CAIRN_OK) {
         memcpy(uri, p.prov_uri.p, p.prov_uri.len);
         uri[p.prov_uri.len] = '\0';
-        rc = elink__import_identity(e, uri, p.prov_device, p.prov_id_pub, p.prov_id_priv);
+        rc = secret_install(e, secret);
+        if (rc == CAIRN_OK)
+            rc = elink__import_identity(e, uri, p.prov_device, p.prov_id_pub, p.prov_id_priv);
     }
+    sodium_memzero(secret, sizeof(secret));
     cairn__wipe(&p, sizeof(p));
     sodium_memzero(check, sizeof(check));
     if (pt)
@@ -212,7 +188,8 @@ cairn_status cairn_engine_link_approve(cairn_engine *e, const char *code, int ti
                                        uint32_t *device)
 {
     engine_link_secret s;
-    char mb[48];
+    engine_link_reply reply;
+    char mb[48], secret[ENGINE_LINK_RELAY_SECRET_LEN + 1];
     uint8_t *offer = NULL, *pl = NULL, *env = NULL;
     size_t offer_len = 0, pl_len = 0, env_len = 0, nd = 0;
     uint32_t devs[ENGINE_MAX_DEVICES], next = 1;
@@ -240,12 +217,33 @@ cairn_status cairn_engine_link_approve(cairn_engine *e, const char *code, int ti
     }
     if (rc == CAIRN_ERR_NOT_FOUND)
         rc = engine__fail(e, CAIRN_ERR_TIMEOUT, "no device is waiting with this code");
+    memset(&reply, 0, sizeof(reply));
+    secret[0] = '\0';
     if (rc == CAIRN_OK) {
+        rc = engine__link_reply_begin(e->ctx, &s, offer, offer_len, &reply);
+        if (rc == CAIRN_ERR_AUTH)
+            engine__fail(e, rc, "the code does not match the waiting device (ENG-LINK-3)");
+    }
+    if (rc == CAIRN_OK) {
+        engine__link_relay_secret(reply.k, secret);
         rc = e->net->ops->devices(e->net, e->uri, devs, ENGINE_MAX_DEVICES, &nd);
         for (size_t i = 0; rc == CAIRN_OK && i < nd; i++)
             if (devs[i] >= next)
                 next = devs[i] + 1;
     }
+    /* ENG-LINK-7 / ENG-RELAY-1: this device registers the new one, so the
+     * relay adds it with the account's consent; a device id taken
+     * meanwhile moves on to the next */
+    for (int t = 0; rc == CAIRN_OK && t < LINK_REGISTER_TRIES; t++) {
+        rc = e->net->ops->register_device(e->net, e->uri, next, e->identity, secret);
+        if (rc != CAIRN_ERR_EXISTS)
+            break;
+        next++;
+        rc = t + 1 < LINK_REGISTER_TRIES ? CAIRN_OK : rc;
+    }
+    if (rc != CAIRN_OK && rc != CAIRN_ERR_TIMEOUT && rc != CAIRN_ERR_AUTH &&
+        rc != CAIRN_ERR_DECODE)
+        engine__fail(e, rc, "the relay refused the new device");
     if (rc == CAIRN_OK) {
         memset(&p, 0, sizeof(p));
         p.kind = ENGINE_PL_PROVISION;
@@ -261,9 +259,9 @@ cairn_status cairn_engine_link_approve(cairn_engine *e, const char *code, int ti
         cairn__wipe(&p, sizeof(p));
     }
     if (rc == CAIRN_OK)
-        rc = engine__link_seal(e->ctx, &s, offer, offer_len, pl, pl_len, &env, &env_len);
-    if (rc == CAIRN_ERR_AUTH)
-        engine__fail(e, rc, "the code does not match the waiting device (ENG-LINK-3)");
+        rc = engine__link_reply_seal(e->ctx, &reply, pl, pl_len, &env, &env_len);
+    sodium_memzero(&reply, sizeof(reply));
+    sodium_memzero(secret, sizeof(secret));
     if (pl)
         cairn__free_secret(e->ctx, pl, pl_len);
     if (rc == CAIRN_OK) {

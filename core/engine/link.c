@@ -13,6 +13,13 @@
  * and cannot substitute its own key without forging the MAC. The
  * ephemeral DH means a code seen later (a photo of the screen) does not
  * open a recorded envelope.
+ *
+ * K also yields the new device's relay secret (ENG-LINK-7): E derives it
+ * before sealing, registers the new device with it (the account's consent,
+ * ENG-RELAY-1), and N derives the same value when it opens the envelope,
+ * so the secret never travels and the relay, which lacks K, never learns
+ * it from the linking. Hence the seal in two steps (reply_begin, then
+ * reply_seal once the device is registered).
  */
 #include <string.h>
 
@@ -143,47 +150,65 @@ static void aad(uint8_t out[12 + 64], const uint8_t n[32], const uint8_t e[32])
     memcpy(out + 44, e, 32);
 }
 
-cairn_status engine__link_seal(const cairn_context *ctx, const engine_link_secret *s,
-                               const uint8_t *offer, size_t offer_len, const uint8_t *payload,
-                               size_t payload_len, uint8_t **env, size_t *env_len)
+void engine__link_relay_secret(const uint8_t k[32], char out[ENGINE_LINK_RELAY_SECRET_LEN + 1])
 {
-    uint8_t mac[32], e_priv[32], e_pub[32], shared[32], k[32], ad[76];
-    uint8_t *out;
-    size_t n = ENGINE_LINK_ENVELOPE_OVERHEAD + payload_len;
-    unsigned long long clen = 0;
+    static const char label[] = "cairn-link/1 relay-secret";
+    uint8_t v[ENGINE_LINK_RELAY_SECRET_LEN / 2];
+    crypto_generichash(v, sizeof(v), (const uint8_t *)label, sizeof(label) - 1, k, 32);
+    cairn__hex_encode(out, v, sizeof(v));
+    sodium_memzero(v, sizeof(v));
+}
+
+cairn_status engine__link_reply_begin(const cairn_context *ctx, const engine_link_secret *s,
+                                      const uint8_t *offer, size_t offer_len,
+                                      engine_link_reply *r)
+{
+    uint8_t mac[32], e_priv[32], shared[32];
     cairn_status rc;
 
     if (offer == NULL || offer_len != ENGINE_LINK_OFFER_BYTES || offer[0] != 1)
         return CAIRN_ERR_DECODE;
-    if (payload_len > 64 * 1024)
-        return CAIRN_ERR_TOO_LARGE;
     offer_mac(s, offer + 1, mac);
     if (cairn__memeq_ct(mac, offer + 33, 32) != 0) /* ENG-LINK-3 */
         return CAIRN_ERR_AUTH;
     rc = cairn__random(ctx, e_priv, sizeof(e_priv));
     if (rc != CAIRN_OK)
         return rc;
-    if (crypto_scalarmult_base(e_pub, e_priv) != 0 ||
+    if (crypto_scalarmult_base(r->e_pub, e_priv) != 0 ||
         crypto_scalarmult(shared, e_priv, offer + 1) != 0) { /* ENG-LINK-4: low order */
         sodium_memzero(e_priv, sizeof(e_priv));
+        sodium_memzero(r, sizeof(*r));
         return CAIRN_ERR_BAD_PUBLIC_KEY;
     }
     sodium_memzero(e_priv, sizeof(e_priv));
-    session_key(s, shared, offer + 1, e_pub, k);
+    memcpy(r->n_pub, offer + 1, 32);
+    session_key(s, shared, r->n_pub, r->e_pub, r->k);
     sodium_memzero(shared, sizeof(shared));
+    return CAIRN_OK;
+}
+
+cairn_status engine__link_reply_seal(const cairn_context *ctx, const engine_link_reply *r,
+                                     const uint8_t *payload, size_t payload_len, uint8_t **env,
+                                     size_t *env_len)
+{
+    uint8_t ad[76];
+    uint8_t *out;
+    size_t n = ENGINE_LINK_ENVELOPE_OVERHEAD + payload_len;
+    unsigned long long clen = 0;
+    cairn_status rc;
+
+    if (payload_len > 64 * 1024)
+        return CAIRN_ERR_TOO_LARGE;
     out = cairn__alloc(ctx, n);
-    if (out == NULL) {
-        sodium_memzero(k, sizeof(k));
+    if (out == NULL)
         return CAIRN_ERR_NOMEM;
-    }
     out[0] = 1;
-    memcpy(out + 1, e_pub, 32);
+    memcpy(out + 1, r->e_pub, 32);
     rc = cairn__random(ctx, out + 33, 24);
-    aad(ad, offer + 1, e_pub);
+    aad(ad, r->n_pub, r->e_pub);
     if (rc == CAIRN_OK)
         crypto_aead_xchacha20poly1305_ietf_encrypt(out + 57, &clen, payload, payload_len, ad,
-                                                   sizeof(ad), NULL, out + 33, k);
-    sodium_memzero(k, sizeof(k));
+                                                   sizeof(ad), NULL, out + 33, r->k);
     if (rc != CAIRN_OK) {
         cairn__free(ctx, out);
         return rc;
@@ -193,9 +218,34 @@ cairn_status engine__link_seal(const cairn_context *ctx, const engine_link_secre
     return CAIRN_OK;
 }
 
+cairn_status engine__link_seal(const cairn_context *ctx, const engine_link_secret *s,
+                               const uint8_t *offer, size_t offer_len, const uint8_t *payload,
+                               size_t payload_len, uint8_t **env, size_t *env_len)
+{
+    engine_link_reply r;
+    cairn_status rc;
+    if (offer == NULL || offer_len != ENGINE_LINK_OFFER_BYTES || offer[0] != 1)
+        return CAIRN_ERR_DECODE;
+    if (payload_len > 64 * 1024)
+        return CAIRN_ERR_TOO_LARGE;
+    rc = engine__link_reply_begin(ctx, s, offer, offer_len, &r);
+    if (rc == CAIRN_OK)
+        rc = engine__link_reply_seal(ctx, &r, payload, payload_len, env, env_len);
+    sodium_memzero(&r, sizeof(r));
+    return rc;
+}
+
 cairn_status engine__link_open(const cairn_context *ctx, const engine_link_offer *o,
                                const uint8_t *env, size_t env_len, uint8_t **payload,
                                size_t *payload_len)
+{
+    return engine__link_open_secret(ctx, o, env, env_len, payload, payload_len, NULL);
+}
+
+cairn_status engine__link_open_secret(const cairn_context *ctx, const engine_link_offer *o,
+                                      const uint8_t *env, size_t env_len, uint8_t **payload,
+                                      size_t *payload_len,
+                                      char relay_secret[ENGINE_LINK_RELAY_SECRET_LEN + 1])
 {
     uint8_t shared[32], k[32], ad[76];
     uint8_t *pt;
@@ -219,6 +269,8 @@ cairn_status engine__link_open(const cairn_context *ctx, const engine_link_offer
     aad(ad, o->eph_pub, env + 1);
     r = crypto_aead_xchacha20poly1305_ietf_decrypt(pt, &plen, NULL, env + 57, env_len - 57, ad,
                                                    sizeof(ad), env + 33, k);
+    if (r == 0 && relay_secret)
+        engine__link_relay_secret(k, relay_secret); /* only from an authentic envelope */
     sodium_memzero(k, sizeof(k));
     if (r != 0) {
         cairn__free_secret(ctx, pt, n ? n : 1);

@@ -2,14 +2,22 @@
  * account.c - opening and closing an account, its lock, batches, and the
  * mapping from libsignal's error codes to cairn_status.
  *
- * Lifecycle: open -> (create_identity once) -> use -> close. The signal
- * context and its store context live as long as the account; the
- * libsignal crypto provider draws random bytes from the cairn_context.
+ * Lifecycle: open -> (create_identity or import_identity once) -> use ->
+ * close. The signal context and its store context live as long as the
+ * account; the libsignal crypto provider draws random bytes from the
+ * cairn_context.
+ *
+ * import_identity installs a key pair made elsewhere (by another device of
+ * the same account, delivered by device linking) and writes the same
+ * sealed "identity" record create_identity writes, so an imported account
+ * is indistinguishable from a created one once open.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include <sodium.h>
+
+#include <signal/key_helper.h>
 
 #include "crypto.h"
 #include "protocol.h"
@@ -249,4 +257,66 @@ void cairn_account_batch_rollback(cairn_account *acct)
 const char *cairn_account_last_error(const cairn_account *acct)
 {
     return acct ? acct->last_error : "";
+}
+
+static void put_be32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)(v >> 24);
+    p[1] = (uint8_t)(v >> 16);
+    p[2] = (uint8_t)(v >> 8);
+    p[3] = (uint8_t)v;
+}
+
+cairn_status cairn_account_import_identity(cairn_account *acct, const char *uri, uint32_t device,
+                                           const uint8_t public_key[CAIRN_PUBLIC_KEY_BYTES],
+                                           const uint8_t private_key[32])
+{
+    uint8_t blob[33 + 32 + 8 + CAIRN_URI_MAX], check[32];
+    uint32_t regid = 0;
+    size_t ulen;
+    cairn_status rc;
+
+    if (acct == NULL || public_key == NULL || private_key == NULL ||
+        proto__check_uri(uri) != CAIRN_OK || device == 0 || device > 0x7fffffff)
+        return CAIRN_ERR_INVALID_ARG;
+    if (proto__check_public_key(public_key, CAIRN_PUBLIC_KEY_BYTES) != CAIRN_OK)
+        return CAIRN_ERR_BAD_PUBLIC_KEY;
+    /* the pair must be one: a wrong half would make every session fail */
+    if (crypto_scalarmult_base(check, private_key) != 0 ||
+        cairn__memeq_ct(check, public_key + 1, 32) != 0) {
+        sodium_memzero(check, sizeof(check));
+        return proto__fail(acct, CAIRN_ERR_INVALID_ARG, "private key does not match public key");
+    }
+    sodium_memzero(check, sizeof(check));
+    rc = proto__op_begin(acct);
+    if (rc != CAIRN_OK)
+        return rc;
+    if (acct->have_identity)
+        return proto__op_end(acct, proto__fail(acct, CAIRN_ERR_EXISTS, "identity exists"));
+    if (signal_protocol_key_helper_generate_registration_id(&regid, 0, acct->sg) != 0)
+        return proto__op_end(acct, CAIRN_ERR_CRYPTO);
+    ulen = strlen(uri);
+    memcpy(acct->identity_pub, public_key, 33);
+    memcpy(acct->identity_priv, private_key, 32);
+    acct->registration_id = regid;
+    acct->device = device;
+    memcpy(acct->uri, uri, ulen + 1);
+    acct->have_identity = 1;
+    memcpy(blob, public_key, 33);
+    memcpy(blob + 33, private_key, 32);
+    put_be32(blob + 65, regid);
+    put_be32(blob + 69, device);
+    memcpy(blob + 73, uri, ulen);
+    rc = store__meta_put(acct->store, "identity", blob, 73 + ulen);
+    sodium_memzero(blob, sizeof(blob));
+    if (rc == CAIRN_OK)
+        rc = proto__generate_signed_prekey(acct);
+    if (rc == CAIRN_OK)
+        rc = proto__generate_prekeys(acct, CAIRN_PREKEY_BATCH);
+    rc = proto__op_end(acct, rc);
+    if (rc != CAIRN_OK) {
+        acct->have_identity = 0;
+        sodium_memzero(acct->identity_priv, sizeof(acct->identity_priv));
+    }
+    return rc;
 }

@@ -86,6 +86,25 @@ CAIRN_EXPORT void cairn_account_close(cairn_account *acct);
 CAIRN_EXPORT cairn_status cairn_account_create_identity(cairn_account *acct, const char *uri,
                                                         uint32_t device);
 
+/* Installs an identity made by another device of the same account (what
+ * device linking delivers): the account's identity key pair, the account's
+ * URI and this device's id, then makes a fresh registration id, signed
+ * pre-key and CAIRN_PREKEY_BATCH one-time pre-keys, exactly as
+ * cairn_account_create_identity does for a new account. private_key is
+ * the 32-byte X25519 scalar. The keys are copied into the encrypted
+ * store; the caller keeps ownership of its buffers and should wipe
+ * private_key afterwards. Errors:
+ * CAIRN_ERR_INVALID_ARG (NULL, bad URI, device 0 or above 2^31-1, or a
+ * private key that is not the public key's other half),
+ * CAIRN_ERR_BAD_PUBLIC_KEY (not 0x05 + a canonical, non-small-order
+ * point), CAIRN_ERR_EXISTS (the store already has an identity; nothing is
+ * changed), CAIRN_ERR_STORE / CAIRN_ERR_CRYPTO (nothing is kept). Since
+ * 0.1. */
+CAIRN_EXPORT CAIRN_MUST_CHECK cairn_status cairn_account_import_identity(
+    cairn_account *acct, const char *uri, uint32_t device,
+    const uint8_t public_key[CAIRN_PUBLIC_KEY_BYTES],
+    const uint8_t private_key[32]);
+
 /* Reads the identity: own address (uri copied into the caller's buffer of
  * uri_cap bytes, NUL-terminated), public identity key, registration id.
  * Any output pointer may be NULL. CAIRN_ERR_NOT_FOUND before
