@@ -4,7 +4,14 @@
  * sessions. The relay is a directory on local disk, or a running
  * cairn-relay when BENCH_RELAY=https://host:port/?sip=port and
  * BENCH_RELAY_CA=<its certificate> are set (HTTPS + SIP over TLS, with its
- * durable queue and group commit).
+ * durable queue and group commit), or BENCH_RELAY=local: the benchmark
+ * starts its own cairn-kt and cairn-relay (the ones of this build, or
+ * BENCH_KT_BIN / BENCH_RELAY_BIN) on loopback ports in its temporary
+ * directory, the relay publishing identities to cairn-kt and every engine
+ * checking its contacts there (ENG-KT-1), and stops them at the end.
+ * Every client comes from 127.0.0.1, so that relay's per-address limits
+ * are lifted (it stands for many addresses); Argon2id is cheap so that
+ * creating 200 accounts does not dominate the run.
  *
  * Prints: one-way latency p50/p99 (send call to bob's MESSAGE event, bob
  * driven by its own engine thread, one message in flight), and messages
@@ -13,9 +20,12 @@
  * Usage: bench_e2e [messages-for-latency] [messages-per-pair] [pairs]
  */
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -24,7 +34,9 @@
 
 static cairn_context *ctx;
 static char root[256];
-static const char *relay_url, *relay_ca;
+static const char *relay_url, *relay_ca, *kt_url;
+static char local_relay[200], local_ca[400], local_kt[100];
+static pid_t kt_pid, relay_pid;
 static int run_id;
 static const uint8_t KEY[32] = {42};
 
@@ -57,7 +69,8 @@ static void on_event(void *ud, const cairn_event *e)
 static cairn_engine *make(const char *name, rx *r)
 {
     cairn_engine_config cfg;
-    cairn_engine *e;
+    cairn_engine *e = NULL;
+    cairn_status rc;
     char path[512], uri[128], relay[300];
     snprintf(path, sizeof(path), "%s/%s.db", root, name);
     snprintf(uri, sizeof(uri), "sip:%s-%d@%s", name, run_id,
@@ -66,11 +79,13 @@ static cairn_engine *make(const char *name, rx *r)
     cairn_engine_config_init(&cfg);
     cfg.relay = relay_url ? relay_url : relay;
     cfg.ca_file = relay_ca;
+    cfg.kt_url = kt_url;
     cfg.on_event = on_event;
     cfg.event_ud = r;
-    if (cairn_engine_open(ctx, path, KEY, &cfg, &e) != CAIRN_OK ||
-        cairn_engine_create_account(e, uri) != CAIRN_OK) {
-        fprintf(stderr, "bench_e2e: cannot create %s\n", name);
+    if ((rc = cairn_engine_open(ctx, path, KEY, &cfg, &e)) != CAIRN_OK ||
+        (rc = cairn_engine_create_account(e, uri)) != CAIRN_OK) {
+        fprintf(stderr, "bench_e2e: cannot create %s: %s (%s)\n", name, cairn_status_name(rc),
+                rc == CAIRN_OK || e == NULL ? "" : cairn_engine_last_error(e));
         exit(1);
     }
     return e;
@@ -204,6 +219,133 @@ static void throughput(int npairs, int per)
     free(p.r);
 }
 
+#ifndef BENCH_KT_BIN
+#define BENCH_KT_BIN "cairn-kt"
+#endif
+#ifndef BENCH_RELAY_BIN
+#define BENCH_RELAY_BIN "cairn-relay"
+#endif
+
+/* fork + exec with stderr to <root>/<name>.log; 0 when it failed */
+static pid_t spawn(const char *name, const char *const *argv)
+{
+    char log[400];
+    pid_t pid;
+    snprintf(log, sizeof(log), "%s/%s.log", root, name);
+    pid = fork();
+    if (pid == 0) {
+        if (freopen(log, "a", stderr) == NULL || freopen("/dev/null", "w", stdout) == NULL)
+            _exit(126);
+        execv(argv[0], (char *const *)argv);
+        _exit(127);
+    }
+    return pid > 0 ? pid : 0;
+}
+
+/* Waits until the port file holds a port (cairn-kt) or "https=N sip=N"
+ * (cairn-relay), or the process exits (-1). */
+static int wait_ports(pid_t pid, const char *file, int relay, unsigned *a, unsigned *b)
+{
+    for (int i = 0; i < 1500; i++) {
+        FILE *f = fopen(file, "r");
+        int st;
+        if (f) {
+            int ok = relay ? fscanf(f, "https=%u\nsip=%u", a, b) == 2 : fscanf(f, "%u", a) == 1;
+            fclose(f);
+            if (ok)
+                return 0;
+        }
+        if (waitpid(pid, &st, WNOHANG) == pid)
+            return -1;
+        usleep(20000);
+    }
+    return -1;
+}
+
+static void stop(pid_t *pid)
+{
+    if (*pid > 0) {
+        kill(*pid, SIGTERM);
+        waitpid(*pid, NULL, 0);
+        *pid = 0;
+    }
+}
+
+static int relay_try(const char *bin, int with_conn_cap, unsigned *https, unsigned *sip)
+{
+    char ini[400], ports[400];
+    FILE *f;
+    snprintf(ini, sizeof(ini), "%s/relay.ini", root);
+    snprintf(ports, sizeof(ports), "%s/relay.ports", root);
+    unlink(ports);
+    f = fopen(ini, "w");
+    if (f == NULL)
+        return -1;
+    fprintf(f,
+            "[server]\nhttps_listen = 127.0.0.1:0\nsip_listen = 127.0.0.1:0\n"
+            "state_dir = %s/relay-state\nports_file = %s\ndomain = example.org\n"
+            "[auth]\nargon2_opslimit = 1\nargon2_memlimit_kib = 1024\n"
+            "[limits]\nrate_address_per_second = 10000000\nrate_address_burst = 10000000\n"
+            "rate_account_per_second = 10000000\nrate_account_burst = 10000000\n%s"
+            "[kt]\nurl = %s\ntoken = bench-token-0123456789\n[log]\nlevel = warn\n",
+            root, ports, with_conn_cap ? "max_connections_per_address = 100000\n" : "", local_kt);
+    fclose(f);
+    {
+        const char *argv[] = {bin, "-c", ini, NULL};
+        relay_pid = spawn("relay", argv);
+    }
+    if (relay_pid == 0 || wait_ports(relay_pid, ports, 1, https, sip) != 0) {
+        relay_pid = 0;
+        return -1;
+    }
+    return 0;
+}
+
+/* BENCH_RELAY=local: cairn-kt, then cairn-relay publishing to it. */
+static int start_local(void)
+{
+    const char *kt_bin = getenv("BENCH_KT_BIN") ? getenv("BENCH_KT_BIN") : BENCH_KT_BIN;
+    const char *relay_bin =
+        getenv("BENCH_RELAY_BIN") ? getenv("BENCH_RELAY_BIN") : BENCH_RELAY_BIN;
+    char data[300], keys[300], tok[300], pf[300];
+    unsigned kt_port = 0, https = 0, sip = 0, unused = 0;
+    FILE *f;
+    snprintf(data, sizeof(data), "%s/kt-data", root);
+    snprintf(keys, sizeof(keys), "%s/kt-keys", root);
+    snprintf(tok, sizeof(tok), "%s/kt-token", root);
+    snprintf(pf, sizeof(pf), "%s/kt.port", root);
+    f = fopen(tok, "w");
+    if (f == NULL)
+        return -1;
+    fputs("bench-token-0123456789\n", f);
+    fclose(f);
+    {
+        const char *argv[] = {kt_bin,        "--data",     data,          "--keys",
+                              keys,          "--init",     "--token-file", tok,
+                              "--port-file", pf,           "--batch-ms",  "20",
+                              "--log-level", "warn",       NULL};
+        kt_pid = spawn("kt", argv);
+    }
+    if (kt_pid == 0 || wait_ports(kt_pid, pf, 0, &kt_port, &unused) != 0) {
+        fprintf(stderr, "bench_e2e: %s did not start (log in %s)\n", kt_bin, root);
+        return -1;
+    }
+    snprintf(local_kt, sizeof(local_kt), "http://127.0.0.1:%u", kt_port);
+    /* the per-address connection cap is newer than some relays: retry
+     * without it when the relay refuses the key */
+    if (relay_try(relay_bin, 1, &https, &sip) != 0 && relay_try(relay_bin, 0, &https, &sip) != 0) {
+        fprintf(stderr, "bench_e2e: %s did not start (log in %s)\n", relay_bin, root);
+        stop(&kt_pid);
+        return -1;
+    }
+    snprintf(local_relay, sizeof(local_relay), "https://127.0.0.1:%u/?sip=%u", https, sip);
+    snprintf(local_ca, sizeof(local_ca), "%s/relay-state/tls/cert.pem", root);
+    relay_url = local_relay;
+    relay_ca = local_ca;
+    kt_url = local_kt;
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     int nlat = argc > 1 ? atoi(argv[1]) : 300;
@@ -217,11 +359,17 @@ int main(int argc, char **argv)
     relay_url = getenv("BENCH_RELAY");
     relay_ca = getenv("BENCH_RELAY_CA");
     run_id = (int)getpid();
-    printf("relay: %s\n", relay_url ? relay_url : "directory on local disk");
+    if (relay_url && strcmp(relay_url, "local") == 0 && start_local() != 0)
+        return 1;
+    printf("relay: %s%s%s\n", relay_url ? relay_url : "directory on local disk",
+           kt_url ? ", key transparency: " : "", kt_url ? kt_url : "");
+    fflush(stdout);
     latency(nlat);
     throughput(1, per * 20);
     throughput(many, per);
     cairn_context_destroy(ctx);
+    stop(&relay_pid);
+    stop(&kt_pid);
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
     return system(cmd) == 0 ? 0 : 1;
 }
