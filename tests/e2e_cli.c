@@ -6,6 +6,11 @@
  * delivery, delivery and read receipts, a group with a member removed who
  * then reads nothing, an encrypted file, a second device linked for alice,
  * equal safety numbers, the KT self-check, and meaningful exit codes.
+ *
+ * Built twice: e2e_cli runs it on a relay directory, e2e_cli_relay
+ * (E2E_VIA_RELAY) on the real cairn-relay, which publishes every identity
+ * key to the same cairn-kt itself, links alice's second device through its
+ * provisioning mailbox and delivers one copy per device (ENG-RELAY-3/5).
  */
 #include <signal.h>
 #include <stdio.h>
@@ -17,6 +22,10 @@
 
 #include "test_support.h"
 #include "kt_harness.h"
+#ifdef E2E_VIA_RELAY
+#include "relay_support.h"
+static rt_server relay;
+#endif
 
 static char *dir;
 static char cli[600];
@@ -57,6 +66,23 @@ static int setup(void **state)
     snprintf(keys, sizeof(keys), "%s/ktkeys", dir);
     if (kth_kt_start(&kt, dir, keys, extra) != 0)
         return -1;
+#ifdef E2E_VIA_RELAY
+    {
+        char ini[1024];
+        snprintf(ini, sizeof(ini),
+                 "[limits]\nrate_address_burst = 100000\nrate_account_burst = 100000\n"
+                 "[kt]\nurl = %s\ntoken = %s\ntimeout_ms = 15000\n",
+                 kt.url, KTH_TOKEN);
+        (void)f;
+        (void)conf;
+        if (rt_server_start(&relay, ini) != 0)
+            return -1;
+        snprintf(base, sizeof(base),
+                 "%s --home %s/home --relay 'https://127.0.0.1:%u/?sip=%u' --relay-ca "
+                 "%s/state/tls/cert.pem --kt-url %s",
+                 cli, dir, relay.https, relay.sip, relay.dir, kt.url);
+    }
+#else
     snprintf(conf, sizeof(conf), "%s/relay", dir);
     mkdir(conf, 0700);
     snprintf(conf, sizeof(conf), "%s/relay/kt.conf", dir);
@@ -65,12 +91,16 @@ static int setup(void **state)
     fclose(f);
     snprintf(base, sizeof(base), "%s --home %s/home --relay dir:%s/relay --kt-url %s", cli, dir,
              dir, kt.url);
+#endif
     return 0;
 }
 
 static int teardown(void **state)
 {
     (void)state;
+#ifdef E2E_VIA_RELAY
+    rt_server_cleanup(&relay);
+#endif
     kth_kill(&kt, SIGTERM);
     kth_wait(&kt);
     cts_rmdir(dir);
@@ -192,6 +222,15 @@ static void encrypted_file(void **state)
     assert_int_not_equal(run("bob", "files get sip:alice@example.org %s %s", id, dst), 0);
 }
 
+/* How many times needle occurs in out. */
+static int occurrences(const char *needle)
+{
+    int n = 0;
+    for (const char *p = out; (p = strstr(p, needle)) != NULL; p += strlen(needle))
+        n++;
+    return n;
+}
+
 static void second_device(void **state)
 {
     char cmd[2000], line[512] = "", code[64];
@@ -214,17 +253,24 @@ static void second_device(void **state)
     assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
     assert_int_equal(run("alice", "--json sync"), 0);
     assert_non_null(strstr(out, "\"event\":\"device-linked\""));
+    assert_int_equal(run("alice", "--json devices"), 0);
+    assert_non_null(strstr(out, "[1, 2]") ? strstr(out, "[1, 2]") : strstr(out, "[1,2]"));
+    /* ENG-RELAY-3: one copy per device, each shown once */
     assert_int_equal(run("bob", "send alice@example.org 'to both of your devices'"), 0);
     assert_int_equal(run("alice2", "--json sync"), 0);
-    assert_non_null(strstr(out, "to both of your devices"));
+    assert_int_equal(occurrences("to both of your devices"), 1);
     assert_int_equal(run("alice", "--json sync"), 0);
-    assert_non_null(strstr(out, "to both of your devices"));
+    assert_int_equal(occurrences("to both of your devices"), 1);
     assert_int_equal(run("alice2", "send bob@example.org 'from the laptop'"), 0);
     assert_int_equal(run("bob", "--json sync"), 0);
     assert_non_null(strstr(out, "\"peer\":\"sip:alice@example.org\""));
-    assert_non_null(strstr(out, "from the laptop"));
+    assert_int_equal(occurrences("from the laptop"), 1);
     assert_int_equal(run("alice", "--json sync"), 0);
     assert_non_null(strstr(out, "\"outgoing\":true"));
+    assert_int_equal(occurrences("from the laptop"), 1);
+    /* the laptop does not see its own message come back */
+    assert_int_equal(run("alice2", "--json sync"), 0);
+    assert_int_equal(occurrences("from the laptop"), 0);
 }
 
 static void safety_numbers_and_kt(void **state)
