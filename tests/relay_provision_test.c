@@ -5,6 +5,7 @@
  * across a restart, and the caps and rate limits that bound what
  * unauthenticated callers can make the relay store.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -238,6 +239,48 @@ static void test_hostile_rates(void **state)
     rt_server_cleanup(&s);
 }
 
+typedef struct taker {
+    rt_server *s;
+    long code;
+} taker;
+
+static void *take_thread(void *arg)
+{
+    taker *t = arg;
+    rt_resp r;
+    t->code = rt_http(t->s, "GET", BOX ".race", NULL, NULL, NULL, 0, &r) == 0 ? r.code : -1;
+    free(r.body);
+    return NULL;
+}
+
+/* RELAY-PROV-4: of many concurrent takes of one box exactly one gets it. */
+static void test_concurrent_takes(void **state)
+{
+    rt_server s;
+    enum { N = 16 };
+    pthread_t th[N];
+    taker t[N];
+    (void)state;
+    assert_int_equal(rt_server_start(&s, LOOSE), 0);
+    for (int round = 0; round < 3; round++) {
+        assert_int_equal(put(&s, BOX ".race", "only-once"), 201);
+        for (int i = 0; i < N; i++) {
+            t[i].s = &s;
+            t[i].code = 0;
+            assert_int_equal(pthread_create(&th[i], NULL, take_thread, &t[i]), 0);
+        }
+        int got = 0, missed = 0;
+        for (int i = 0; i < N; i++) {
+            pthread_join(th[i], NULL);
+            got += t[i].code == 200;
+            missed += t[i].code == 404;
+        }
+        assert_int_equal(got, 1);
+        assert_int_equal(missed, N - 1);
+    }
+    rt_server_cleanup(&s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -245,6 +288,7 @@ int main(void)
         cmocka_unit_test(test_names_and_sizes),
         cmocka_unit_test(test_expiry_and_restart),
         cmocka_unit_test(test_hostile_rates),
+        cmocka_unit_test(test_concurrent_takes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
