@@ -116,7 +116,7 @@ static enq_result enqueue_account(sip_conn *c, int64_t account, uint32_t only, c
 static bool sip__device_ok(sip_conn *c, const cairn_sip_msg *m, const char *uri, int64_t account,
                            uint32_t device)
 {
-    char list[1200], hdr[RELAY_URI_MAX + sizeof list + 160];
+    char list[1200], hdr[2 * RELAY_URI_MAX + sizeof list + 128];
     if (account == c->who.account_row && device == c->who.device) {
         sip__respond(c, m, 400, "Bad Request",
                      "Warning: 399 cairn-relay \"addressed to the sending device\"\r\n");
