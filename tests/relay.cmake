@@ -27,6 +27,14 @@ if(TARGET cairn-relay)
   target_link_libraries(relay_provision_test PRIVATE Cairn::sqlite)
 endif()
 
+# MSRP session mode (RELAY-MSRP-*): INVITE + MSRP over TLS against the
+# real binary, driven with the transport codecs.
+if(TARGET cairn-relay)
+  cairn_add_test(relay_msrp_test SOURCES ${CMAKE_CURRENT_LIST_DIR}/relay_msrp_test.c
+    LIBS cairn_relay_test_support cairn_msrp cairn_sdp TIMEOUT 180 LABELS relay)
+  add_dependencies(relay_msrp_test cairn-relay)
+endif()
+
 # The publisher against the real KT server (no stand-in).
 if(TARGET cairn-relay AND TARGET cairn-kt)
   cairn_add_test(relay_kt_test SOURCES ${CMAKE_CURRENT_LIST_DIR}/relay_kt_test.c

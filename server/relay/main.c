@@ -90,6 +90,7 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
     (void)fd;
     (void)what;
     relay__sip_sweep(r, now);
+    relay__msrp_sweep(r, now);
     if (now - last_sweep >= r->cfg.sweep_interval_seconds * 1000) {
         last_sweep = now;
         relay__queue_sweep(r, now);
@@ -119,6 +120,7 @@ static void on_term(evutil_socket_t sig, short what, void *arg)
     RLOGI("draining", "signal=%d", (int)sig);
     r->draining = true;
     relay__sip_stop_accepting(r);
+    relay__msrp_stop_accepting(r);
     relay__batch_flush(r);
     struct timeval tv = {0, 300000};
     event_base_once(r->base, -1, EV_TIMEOUT, on_exit_timer, r, &tv);
@@ -143,7 +145,8 @@ static bool write_ports(relay *r)
     FILE *f = fopen(tmp, "w");
     if (f == NULL)
         return false;
-    fprintf(f, "https=%u\nsip=%u\npid=%ld\n", r->https_port, r->sip_port, (long)getpid());
+    fprintf(f, "https=%u\nsip=%u\npid=%ld\nmsrp=%u\n", r->https_port, r->sip_port, (long)getpid(),
+            r->msrp_port);
     if (fclose(f) != 0)
         return false;
     return rename(tmp, r->cfg.ports_file) == 0;
@@ -266,7 +269,7 @@ int main(int argc, char **argv)
         event_add(r.sigint_ev, NULL) != 0 || event_add(r.sighup_ev, NULL) != 0)
         goto out;
     if (relay__kt_init(&r) != CAIRN_OK || relay__http_start(&r) != CAIRN_OK ||
-        relay__sip_start(&r) != CAIRN_OK)
+        relay__sip_start(&r) != CAIRN_OK || relay__msrp_start(&r) != CAIRN_OK)
         goto out;
     if (!write_ports(&r)) {
         RLOGE("ports_file_failed", "path=%s", r.cfg.ports_file);
@@ -279,6 +282,8 @@ int main(int argc, char **argv)
     rc = 0;
 out:
     relay__sip_stop_accepting(&r);
+    relay__msrp_stop_accepting(&r);
+    relay__msrp_close_all(&r);
     relay__sip_close_all(&r);
     relay__http_stop(&r);
     relay__kt_free(&r);

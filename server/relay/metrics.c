@@ -71,6 +71,13 @@ cairn_status relay__metrics_format(const relay_metrics *m, cairn__buf *out)
     C("cairn_relay_kt_publish_failed_total", "KT publications that failed (retried)", m->kt_publish_failed);
     C("cairn_relay_limit_closed_total", "connections closed for exceeding a limit or timeout",
       m->hostile_closed_total);
+    C("cairn_relay_msrp_sessions_total", "MSRP sessions set up (INVITE answered 200)",
+      m->msrp_sessions_total);
+    G("cairn_relay_msrp_sessions", "MSRP sessions open", m->msrp_sessions_open);
+    G("cairn_relay_msrp_connections", "MSRP connections open", m->msrp_connections_open);
+    C("cairn_relay_msrp_messages_total", "complete session-mode messages stored",
+      m->msrp_messages_total);
+    C("cairn_relay_msrp_refused_total", "MSRP chunks or messages refused", m->msrp_refused_total);
     if (st == CAIRN_OK)
         st = hist(out, "cairn_relay_commit_latency_seconds",
                   "MESSAGE received to 202 Accepted (includes group commit)", &m->commit_latency);

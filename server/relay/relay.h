@@ -112,6 +112,16 @@ typedef struct relay_config {
     char metrics_token[RELAY_STR_MAX];
     /* [log] */
     char log_level[16];
+    /* [msrp] session mode (msrp_*.c, spec/relay-api.md section 8) */
+    char msrp_listen[RELAY_STR_MAX];
+    char msrp_public_host[RELAY_STR_MAX];
+    int64_t msrp_max_message_bytes;
+    int64_t msrp_max_concurrent;
+    int64_t msrp_max_buffered;
+    int64_t msrp_message_timeout_ms;
+    int64_t msrp_session_timeout;
+    int64_t msrp_max_sessions_per_device;
+    int64_t msrp_max_connections;
 } relay_config;
 
 /* Hard caps of the INI reader (fuzzed by fuzz/relay_config.c). */
@@ -173,6 +183,12 @@ typedef struct relay_metrics {
     int64_t queue_depth;           /* rows in the queue (kept exact) */
     relay_hist commit_latency;     /* MESSAGE received -> 202 sent */
     relay_hist delivery_latency;   /* enqueued -> device acknowledged */
+    /* MSRP session mode */
+    uint64_t msrp_sessions_total;
+    int64_t msrp_sessions_open;
+    int64_t msrp_connections_open;
+    uint64_t msrp_messages_total; /* complete messages stored */
+    uint64_t msrp_refused_total;  /* chunks/messages refused (4xx) */
 } relay_metrics;
 
 void relay__hist_add(relay_hist *h, double seconds);
@@ -363,6 +379,9 @@ struct relay {
     /* KT publisher (kt.c) */
     struct relay_kt *kt;
     uint8_t boot_id[8];
+    /* MSRP session mode (msrp_internal.h) */
+    struct relay_msrp *msrp;
+    uint16_t msrp_port;
 };
 
 /* tls.c */
@@ -489,6 +508,21 @@ void relay__sip_after_commit(relay *r, uint64_t conn_id, void *req, double recei
 void relay__sip_drop_device(relay *r, int64_t device_row);
 /* Starts or continues delivery to the device's registered connection. */
 void relay__sip_deliver(relay *r, int64_t device_row);
+
+/* MSRP session mode (sip_invite.c, msrp_*.c; spec/relay-api.md 8). MSRP
+ * connection ids carry this bit, so a batched MSRP message's after-commit
+ * is told apart from a MESSAGE's even once its connection is gone. */
+#define RELAY_MSRP_CONN_FLAG ((uint64_t)1 << 63)
+/* Opens the MSRP/TLS listener ([msrp] listen). */
+CAIRN_MUST_CHECK cairn_status relay__msrp_start(relay *r);
+void relay__msrp_stop_accepting(relay *r);
+/* Closes every MSRP connection and frees every session. */
+void relay__msrp_close_all(relay *r);
+/* Slow senders, partial messages, session timers (1 s tick). */
+void relay__msrp_sweep(relay *r, int64_t now_ms);
+/* Sends the REPORT owed for a stored MSRP message (success when ok, else
+ * a failure) and frees pending (an msrp_pending). */
+void relay__msrp_after_commit(relay *r, uint64_t conn_id, void *pending, double received, bool ok);
 
 /* store_queue.c */
 /* Expired rows are deleted (TTL); returns how many. */

@@ -33,7 +33,7 @@
 #include <openssl/ssl.h>
 
 #include "cairn/sip_addr.h"
-#include "sip_internal.h"
+#include "msrp_internal.h"
 
 static void conn_free(sip_conn *c, const char *why, bool limit)
 {
@@ -180,12 +180,22 @@ static void handle(sip_conn *c, cairn_sip_msg *m)
         sip__handle_message(c, m, t0);
         return; /* owns m */
     case CAIRN_SIP_OPTIONS:
-        sip__respond(c, m, 200, "OK", "Allow: REGISTER, MESSAGE, OPTIONS\r\nAccept: message/cpim, multipart/mixed\r\n");
+        sip__respond(c, m, 200, "OK", "Allow: REGISTER, MESSAGE, OPTIONS, INVITE, ACK, BYE, CANCEL\r\nAccept: message/cpim, multipart/mixed, application/sdp\r\n");
         break;
     case CAIRN_SIP_ACK:
+        sip__handle_ack(c, m);
+        break;
+    case CAIRN_SIP_INVITE: /* session mode: sip_invite.c */
+        sip__handle_invite(c, m);
+        break;
+    case CAIRN_SIP_BYE:
+        sip__handle_bye(c, m);
+        break;
+    case CAIRN_SIP_CANCEL:
+        sip__handle_cancel(c, m);
         break;
     default:
-        sip__respond(c, m, 405, "Method Not Allowed", "Allow: REGISTER, MESSAGE, OPTIONS\r\n");
+        sip__respond(c, m, 405, "Method Not Allowed", "Allow: REGISTER, MESSAGE, OPTIONS, INVITE, ACK, BYE, CANCEL\r\n");
         break;
     }
     cairn_sip_msg_free(m);

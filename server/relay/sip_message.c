@@ -264,6 +264,10 @@ done:
 
 void relay__sip_after_commit(relay *r, uint64_t conn_id, void *req, double received, bool ok)
 {
+    if (conn_id & RELAY_MSRP_CONN_FLAG) { /* a session-mode message (msrp_recv.c) */
+        relay__msrp_after_commit(r, conn_id, req, received, ok);
+        return;
+    }
     cairn_sip_msg *m = req;
     sip_conn *c = relay__map_get(&r->conns, conn_id);
     if (c != NULL && !c->closing) {
