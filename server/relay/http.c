@@ -25,6 +25,7 @@
 #include <openssl/ssl.h>
 
 #include "relay.h"
+#include "runtime.h"
 
 uint16_t relay__bound_port(int fd);
 
@@ -34,6 +35,7 @@ static struct bufferevent *bevcb(struct event_base *base, void *arg)
     SSL *ssl = SSL_new(r->ssl);
     if (ssl == NULL)
         return NULL;
+    relay__conncap_https_attach(r, ssl); /* max_connections_per_address */
     struct bufferevent *bev =
         bufferevent_openssl_socket_new(base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
     if (bev == NULL)
@@ -79,7 +81,9 @@ bool relay__http_auth(relay *r, struct evhttp_request *req, relay_principal *p)
 {
     char peer[64];
     const char *hdr = evhttp_find_header(evhttp_request_get_input_headers(req), "Authorization");
-    if (relay__auth_basic(r, hdr, p) != CAIRN_OK) {
+    /* Argon2id ran on the workers before dispatch (http_prework.c). */
+    int pre = relay__prework_auth(r, req, p);
+    if (pre < 0 || (pre == 0 && relay__auth_basic(r, hdr, p) != CAIRN_OK)) {
         relay__http_peer(req, peer, sizeof peer);
         /* A failure costs ten ordinary requests from that address. */
         relay__rl_take(&r->rl_address, peer, strlen(peer), relay__now_ms(), 10.0);
@@ -146,6 +150,19 @@ static void route(struct evhttp_request *req, void *arg)
         relay__http_error(req, 503, "shutting_down");
         return;
     }
+    /* Requests needing Argon2id wait for the workers, then come back to
+     * relay__http_dispatch. */
+    if (relay__prework_start(r, req, path))
+        return;
+    relay__http_dispatch(r, req);
+}
+
+void relay__http_dispatch(relay *r, struct evhttp_request *req)
+{
+    const struct evhttp_uri *u = evhttp_request_get_evhttp_uri(req);
+    const char *path = u ? evhttp_uri_get_path(u) : "";
+    if (path == NULL)
+        path = "";
     if (strcmp(path, "/healthz") == 0 || strcmp(path, "/metrics") == 0)
         relay__http_ops(r, req, path);
     else if (prefix(path, "/v1/accounts") || prefix(path, "/v1/devices"))

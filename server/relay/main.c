@@ -24,6 +24,7 @@
 #include <sodium.h>
 
 #include "relay.h"
+#include "runtime.h"
 
 void relay__files_sweep(relay *r, int64_t now);
 
@@ -216,7 +217,15 @@ int main(int argc, char **argv)
         default: usage(stderr); return 2;
         }
     }
-    if (cairn_context_create(NULL, &ctx) != CAIRN_OK) {
+    /* Tokens and branches come from a read-ahead pool (rng.c), not one
+     * getrandom() each. */
+    static relay_rng rng;
+    cairn_context_config cc;
+    cairn_context_config_init(&cc);
+    relay__rng_init(&rng);
+    cc.random = relay__rng_fill;
+    cc.random_ud = &rng;
+    if (cairn_context_create(&cc, &ctx) != CAIRN_OK) {
         fprintf(stderr, "cairn-relay: cannot initialise libsodium\n");
         return 1;
     }
@@ -258,6 +267,9 @@ int main(int argc, char **argv)
     r.base = event_base_new();
     if (r.base == NULL)
         goto out;
+    if (relay__runtime_create(&r) != CAIRN_OK || relay__conncap_https_init(&r) != CAIRN_OK ||
+        relay__workers_start(&r) != CAIRN_OK)
+        goto out;
     r.commit_ev = evtimer_new(r.base, on_commit, &r);
     r.tick_ev = event_new(r.base, -1, EV_PERSIST, on_tick, &r);
     r.sigterm_ev = evsignal_new(r.base, SIGTERM, on_term, &r);
@@ -285,6 +297,7 @@ out:
     relay__msrp_stop_accepting(&r);
     relay__msrp_close_all(&r);
     relay__sip_close_all(&r);
+    relay__workers_stop(&r); /* answers held HTTPS requests before evhttp goes */
     relay__http_stop(&r);
     relay__kt_free(&r);
     if (r.commit_ev)
@@ -306,6 +319,8 @@ out:
         SSL_CTX_free(r.ssl);
     if (r.base)
         event_base_free(r.base);
+    relay__runtime_destroy(&r); /* after the SSL objects' deferred frees */
+    relay__rng_wipe(&rng);
     cairn__free(ctx, r.pending);
     cairn__free(ctx, r.touched);
     cairn_context_destroy(ctx);

@@ -67,8 +67,11 @@ typedef struct relay_config {
     int64_t credential_cache_entries;
     int64_t max_devices_per_account;
     int64_t nonce_lifetime_seconds;
+    int64_t argon2_workers; /* Argon2id threads (runtime.h) */
+    int64_t argon2_queue;
     /* [limits] */
     int64_t max_connections;
+    int64_t max_connections_per_address;
     int64_t max_sip_header_bytes;
     int64_t max_sip_headers;
     int64_t max_message_bytes;
@@ -180,6 +183,8 @@ typedef struct relay_metrics {
     uint64_t kt_publish_ok;
     uint64_t kt_publish_failed;
     uint64_t hostile_closed_total; /* connections closed for a limit */
+    uint64_t address_cap_closed_total; /* refused: max_connections_per_address */
+    uint64_t argon2_busy_total;        /* HTTPS 503: Argon2id queue full */
     int64_t queue_depth;           /* rows in the queue (kept exact) */
     relay_hist commit_latency;     /* MESSAGE received -> 202 sent */
     relay_hist delivery_latency;   /* enqueued -> device acknowledged */
@@ -379,6 +384,8 @@ struct relay {
     /* KT publisher (kt.c) */
     struct relay_kt *kt;
     uint8_t boot_id[8];
+    /* connection caps, Argon2id workers (runtime.h) */
+    struct relay_runtime *rt;
     /* MSRP session mode (msrp_internal.h) */
     struct relay_msrp *msrp;
     uint16_t msrp_port;

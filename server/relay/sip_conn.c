@@ -33,6 +33,7 @@
 #include <openssl/ssl.h>
 
 #include "cairn/sip_addr.h"
+#include "runtime.h"
 #include "msrp_internal.h"
 
 static void conn_free(sip_conn *c, const char *why, bool limit)
@@ -57,6 +58,7 @@ static void conn_free(sip_conn *c, const char *why, bool limit)
     }
     cairn_sip_reader_free(c->rd);
     cairn__free(r->ctx, c->win);
+    relay__conncap_put(r, RELAY_CAP_SIP, c->addr);
     r->m.sip_connections_open--;
     cairn__free(r->ctx, c);
 }
@@ -291,6 +293,10 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
         evutil_closesocket(fd);
         return;
     }
+    if (!relay__conncap_take(r, RELAY_CAP_SIP, addr)) {
+        evutil_closesocket(fd); /* max_connections_per_address */
+        return;
+    }
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     sip_conn *c = cairn__calloc(r->ctx, 1, sizeof *c);
     SSL *ssl = SSL_new(r->ssl);
@@ -304,6 +310,7 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
         SSL_free(ssl);
         cairn__free(r->ctx, c);
         evutil_closesocket(fd);
+        relay__conncap_put(r, RELAY_CAP_SIP, addr);
         return;
     }
     c->bev = bufferevent_openssl_socket_new(r->base, fd, ssl, BUFFEREVENT_SSL_ACCEPTING,
@@ -313,6 +320,7 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
         cairn_sip_reader_free(c->rd);
         cairn__free(r->ctx, c);
         evutil_closesocket(fd);
+        relay__conncap_put(r, RELAY_CAP_SIP, addr);
         return;
     }
     c->r = r;
@@ -323,6 +331,7 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
         bufferevent_free(c->bev);
         cairn_sip_reader_free(c->rd);
         cairn__free(r->ctx, c);
+        relay__conncap_put(r, RELAY_CAP_SIP, addr);
         return;
     }
     c->next = r->conn_head;
