@@ -6,13 +6,26 @@
  * 200 to the delivered MESSAGE; MQTT: QoS 1 PUBACK to the broker).
  * Latency is send -> receipt, measured from a timestamp in the payload.
  *
- * Phases: (1) peak throughput for the relay and for mosquitto (QoS 1,
- * persistence on, TLS, spoken here directly as MQTT 3.1.1) and the ratio;
- * (2) latency at half the relay's peak rate (paced); (3) RSS per idle TLS
- * connection (open up to --idle connections, read the relay's VmRSS).
+ * Targets, all started once and measured in interleaved runs (run 1 of
+ * each target, then run 2 of each, ...) so slow drifts of the shared
+ * machine hit all of them alike; the median of the runs is reported:
+ *  - cairn-relay with its defaults, synchronous=full (every group commit is
+ *    fsynced before its 202s: survives power loss);
+ *  - cairn-relay with synchronous=normal (WAL without fsync per commit:
+ *    survives a process crash, not a power loss);
+ *  - mosquitto (QoS 1, persistence on, TLS, spoken here as MQTT 3.1.1).
+ *    Fairness: mosquitto's persistence writes its database on autosave
+ *    (default every 1800 s), not per message, so it is closest to neither
+ *    relay mode; the ratio is printed against both.
+ * Phases: (1) peak throughput per target (W messages outstanding per
+ * client), with the server's and the load generator's CPU share so a
+ * saturated generator shows; (2) latency at half of each relay's median
+ * peak (paced); (3) RSS per idle TLS connection (open up to --idle
+ * connections to the first relay, read its VmRSS).
  *
  *   bench_relay [--relay PATH] [--clients N] [--window W] [--seconds S]
- *               [--idle M] [--sync full|normal] [--no-mqtt]
+ *               [--idle M] [--sync full|normal|both] [--runs R]
+ *               [--commit-interval MS] [--no-mqtt]
  *
  * Prints figures; asserts nothing.
  */
@@ -87,6 +100,8 @@ typedef struct bench {
     struct event *pace_ev;
     uint16_t port;
     char secret[40];
+    pid_t server;            /* whose CPU the measured window reports */
+    double server_cpu, self_cpu; /* shares of one core over that window */
 } bench;
 
 static void lat_add(bench *b, double v)
@@ -118,6 +133,8 @@ static double pct(bench *b, double p)
 }
 
 static void send_one(client *c);
+static double proc_cpu_s(pid_t pid);
+static double self_cpu_s(void);
 
 /* ---- SIP side ------------------------------------------------------------ */
 
@@ -459,9 +476,12 @@ static double measure(bench *b, double warm, double secs, double pace)
     b->measuring = true;
     b->delivered = 0;
     b->nlat = 0;
-    double t0 = now_s();
+    double t0 = now_s(), sc0 = proc_cpu_s(b->server), mc0 = self_cpu_s();
     run_until(b, secs);
-    double rate = (double)b->delivered / (now_s() - t0);
+    double wall = now_s() - t0;
+    double rate = (double)b->delivered / wall;
+    b->server_cpu = (proc_cpu_s(b->server) - sc0) / wall;
+    b->self_cpu = (self_cpu_s() - mc0) / wall;
     b->measuring = false;
     b->stop = true;
     if (b->pace_ev) {
@@ -577,12 +597,208 @@ static long http_register(uint16_t port, const char *uri, const char *secret)
     return code;
 }
 
+/* ---- the targets ----------------------------------------------------------- */
+
+typedef struct target {
+    const char *name;   /* printed */
+    const char *config; /* printed */
+    proto p;
+    pid_t pid;
+    uint16_t port, https;
+    char dir[300];
+    double peak[16], half_rate[16], half_p50[16], half_p99[16], peak_p50[16], peak_p99[16];
+    double cpu_peak[16];
+    int runs;
+} target;
+
+static double proc_cpu_s(pid_t pid)
+{
+    char path[64];
+    unsigned long ut = 0, st = 0;
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 0;
+    /* utime and stime are fields 14 and 15; the command (field 2) has no
+     * spaces for our binaries. */
+    if (fscanf(f, "%*d %*s %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2)
+        ut = st = 0;
+    fclose(f);
+    return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
+
+static double self_cpu_s(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+           (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+}
+
+static bool start_relay(target *t, const char *relay_bin, const char *sync, const char *extra_db)
+{
+    char cfg[400], ports[400], log[400];
+    snprintf(t->dir, sizeof t->dir, "/tmp/bench-relay-XXXXXX");
+    if (!mkdtemp(t->dir))
+        return false;
+    snprintf(cfg, sizeof cfg, "%s/relay.ini", t->dir);
+    snprintf(ports, sizeof ports, "%s/ports", t->dir);
+    snprintf(log, sizeof log, "%s/relay.log", t->dir);
+    FILE *f = fopen(cfg, "w");
+    if (!f)
+        return false;
+    /* Defaults everywhere but: the durability mode under test, cheap
+     * Argon2id (registration of the bench users only), and limits lifted
+     * so one loopback address may open every client and idle connection. */
+    fprintf(f,
+            "[server]\nhttps_listen = 127.0.0.1:0\nsip_listen = 127.0.0.1:0\nstate_dir = %s/state\n"
+            "ports_file = %s\ndomain = example.org\n[database]\nsynchronous = %s\n%s"
+            "[auth]\nargon2_opslimit = 1\nargon2_memlimit_kib = 1024\n"
+            "[limits]\nmax_connections = 100000\nmax_connections_per_address = 100000\n"
+            "rate_account_per_second = 10000000\n"
+            "rate_account_burst = 10000000\nrate_address_per_second = 10000000\n"
+            "rate_address_burst = 10000000\nregister_timeout_seconds = 3600\n"
+            "[log]\nlevel = warn\n",
+            t->dir, ports, sync, extra_db ? extra_db : "");
+    fclose(f);
+    char *rargv[] = {(char *)relay_bin, "-c", cfg, NULL};
+    t->pid = spawn(rargv, log);
+    for (int i = 0; i < 500 && !t->port; i++) {
+        usleep(20000);
+        FILE *pf = fopen(ports, "r");
+        if (pf) {
+            unsigned h, s2;
+            if (fscanf(pf, "https=%u\nsip=%u", &h, &s2) == 2) {
+                t->https = (uint16_t)h;
+                t->port = (uint16_t)s2;
+            }
+            fclose(pf);
+        }
+    }
+    if (!t->port) {
+        fprintf(stderr, "relay did not start (log %s)\n", log);
+        return false;
+    }
+    return true;
+}
+
+static bool start_mosquitto(target *t, const char *cert_dir)
+{
+    char mdir[400], mconf[400], mlog[400];
+    snprintf(t->dir, sizeof t->dir, "/tmp/bench-mqtt-XXXXXX");
+    if (!mkdtemp(t->dir))
+        return false;
+    snprintf(mdir, sizeof mdir, "%s/db", t->dir);
+    mkdir(mdir, 0700);
+    snprintf(mconf, sizeof mconf, "%s/mosquitto.conf", t->dir);
+    snprintf(mlog, sizeof mlog, "%s/mosquitto.log", t->dir);
+    t->port = free_port();
+    FILE *f = fopen(mconf, "w");
+    if (!f)
+        return false;
+    fprintf(f,
+            "listener %u 127.0.0.1\nuser root\nallow_anonymous true\npersistence true\n"
+            "persistence_location %s/\ncertfile %s/state/tls/cert.pem\n"
+            "keyfile %s/state/tls/key.pem\nmax_inflight_messages 0\nmax_queued_messages 0\n"
+            "log_dest stderr\nlog_type error\nlog_type warning\n",
+            t->port, mdir, cert_dir, cert_dir);
+    fclose(f);
+    char *margv[] = {"mosquitto", "-c", mconf, NULL};
+    t->pid = spawn(margv, mlog);
+    usleep(500000);
+    int st;
+    if (waitpid(t->pid, &st, WNOHANG) == t->pid) {
+        fprintf(stderr, "mosquitto did not start (log %s)\n", mlog);
+        t->pid = 0;
+        return false;
+    }
+    return true;
+}
+
+static void stop_target(target *t)
+{
+    if (t->pid > 0) {
+        kill(t->pid, SIGTERM);
+        waitpid(t->pid, NULL, 0);
+        t->pid = 0;
+    }
+    char rm[400];
+    snprintf(rm, sizeof rm, "rm -rf %s", t->dir);
+    if (t->dir[0] && system(rm) != 0)
+        fprintf(stderr, "could not remove %s\n", t->dir);
+}
+
+static double median(const double *v, int n)
+{
+    double tmp[16];
+    memcpy(tmp, v, (size_t)n * sizeof *v);
+    qsort(tmp, (size_t)n, sizeof *tmp, cmpd);
+    return n % 2 ? tmp[n / 2] : (tmp[n / 2 - 1] + tmp[n / 2]) / 2;
+}
+
+/* One peak run against t (connect, measure, disconnect). */
+static bool peak_run(bench *b, target *t, double secs, int run)
+{
+    b->p = t->p;
+    b->port = t->port;
+    if (!connect_all(b)) {
+        fprintf(stderr, "%s: clients did not connect\n", t->name);
+        disconnect_all(b);
+        return false;
+    }
+    b->server = t->pid;
+    t->peak[run] = measure(b, 1.0, secs, 0);
+    t->cpu_peak[run] = b->server_cpu;
+    t->peak_p50[run] = pct(b, 0.50) * 1e3;
+    t->peak_p99[run] = pct(b, 0.99) * 1e3;
+    printf("  run %d %-22s peak %8.0f msg/s  p50 %6.2f ms  p99 %6.2f ms  (server CPU %3.0f%%, "
+           "load generator CPU %3.0f%%)\n",
+           run + 1, t->name, t->peak[run], t->peak_p50[run], t->peak_p99[run], t->cpu_peak[run] * 100,
+           b->self_cpu * 100);
+    fflush(stdout);
+    disconnect_all(b);
+    return true;
+}
+
+static bool half_run(bench *b, target *t, double secs, double rate, int run)
+{
+    b->p = t->p;
+    b->port = t->port;
+    if (!connect_all(b)) {
+        disconnect_all(b);
+        return false;
+    }
+    b->server = t->pid;
+    t->half_rate[run] = measure(b, 1.0, secs, rate);
+    t->half_p50[run] = pct(b, 0.50) * 1e3;
+    t->half_p99[run] = pct(b, 0.99) * 1e3;
+    printf("  run %d %-22s at %6.0f msg/s paced: got %8.0f  p50 %6.2f ms  p99 %6.2f ms  (server CPU "
+           "%3.0f%%)\n",
+           run + 1, t->name, rate, t->half_rate[run], t->half_p50[run], t->half_p99[run],
+           b->server_cpu * 100);
+    fflush(stdout);
+    disconnect_all(b);
+    return true;
+}
+
+static bool register_users(uint16_t https, int n, const char *secret)
+{
+    for (int i = 0; i < n; i++) {
+        char uri[64];
+        snprintf(uri, sizeof uri, "sip:u%d@example.org", i);
+        if (http_register(https, uri, secret) != 201)
+            return false;
+    }
+    return true;
+}
+
 int main(int argc, char **argv)
 {
-    const char *relay_bin = RELAY_BIN, *sync = "normal";
-    int n = 64, window = 8, idle = 10000;
+    const char *relay_bin = RELAY_BIN, *sync = "both", *extra_db = NULL;
+    int n = 64, window = 8, idle = 10000, runs = 3;
     double secs = 5;
     bool mqtt = true;
+    char extra[128] = "";
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--relay") && i + 1 < argc)
             relay_bin = argv[++i];
@@ -596,9 +812,25 @@ int main(int argc, char **argv)
             idle = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--sync") && i + 1 < argc)
             sync = argv[++i];
-        else if (!strcmp(argv[i], "--no-mqtt"))
+        else if (!strcmp(argv[i], "--runs") && i + 1 < argc)
+            runs = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--commit-interval") && i + 1 < argc) {
+            snprintf(extra, sizeof extra, "commit_interval_ms = %d\n", atoi(argv[++i]));
+            extra_db = extra;
+        } else if (!strcmp(argv[i], "--no-mqtt"))
             mqtt = false;
+        else {
+            fprintf(stderr,
+                    "usage: bench_relay [--relay PATH] [--clients N] [--window W] [--seconds S]\n"
+                    "                   [--idle M] [--sync full|normal|both] [--runs R]\n"
+                    "                   [--commit-interval MS] [--no-mqtt]\n");
+            return 2;
+        }
     }
+    if (runs < 1)
+        runs = 1;
+    if (runs > 16)
+        runs = 16;
     signal(SIGPIPE, SIG_IGN);
     struct rlimit rl;
     getrlimit(RLIMIT_NOFILE, &rl);
@@ -607,43 +839,40 @@ int main(int argc, char **argv)
     if ((rlim_t)idle + 200 > rl.rlim_cur)
         idle = (int)rl.rlim_cur - 200;
 
-    char dir[] = "/tmp/bench-relay-XXXXXX";
-    if (!mkdtemp(dir))
-        return 1;
-    char cfg[256], ports[256], log[256];
-    snprintf(cfg, sizeof cfg, "%s/relay.ini", dir);
-    snprintf(ports, sizeof ports, "%s/ports", dir);
-    snprintf(log, sizeof log, "%s/relay.log", dir);
-    FILE *f = fopen(cfg, "w");
-    fprintf(f,
-            "[server]\nhttps_listen = 127.0.0.1:0\nsip_listen = 127.0.0.1:0\nstate_dir = %s/state\n"
-            "ports_file = %s\ndomain = example.org\n[database]\nsynchronous = %s\n"
-            "[auth]\nargon2_opslimit = 1\nargon2_memlimit_kib = 1024\n"
-            "[limits]\nmax_connections = 100000\nrate_account_per_second = 10000000\n"
-            "rate_account_burst = 10000000\nrate_address_per_second = 10000000\n"
-            "rate_address_burst = 10000000\nregister_timeout_seconds = 3600\n"
-            "[log]\nlevel = warn\n",
-            dir, ports, sync);
-    fclose(f);
-    char *rargv[] = {(char *)relay_bin, "-c", cfg, NULL};
-    pid_t relay = spawn(rargv, log);
-    uint16_t https = 0, sipp = 0;
-    for (int i = 0; i < 300 && !sipp; i++) {
-        usleep(20000);
-        FILE *pf = fopen(ports, "r");
-        if (pf) {
-            unsigned h, s;
-            if (fscanf(pf, "https=%u\nsip=%u", &h, &s) == 2) {
-                https = (uint16_t)h;
-                sipp = (uint16_t)s;
-            }
-            fclose(pf);
-        }
+    /* Targets: the relay in its default durable mode (synchronous=full),
+     * optionally in synchronous=normal, and mosquitto. */
+    target tg[3];
+    int nt = 0;
+    memset(tg, 0, sizeof tg);
+    bool want_full = strcmp(sync, "normal") != 0, want_normal = strcmp(sync, "full") != 0;
+    if (want_full) {
+        tg[nt].name = "relay sync=full";
+        tg[nt].config = "cairn-relay defaults: synchronous=full (fsync per group commit), "
+                        "commit_interval_ms=2, commit_batch=256";
+        tg[nt].p = P_SIP;
+        if (!start_relay(&tg[nt], relay_bin, "full", extra_db))
+            return 1;
+        nt++;
     }
-    if (!sipp) {
-        fprintf(stderr, "relay did not start (log %s)\n", log);
-        return 1;
+    if (want_normal) {
+        tg[nt].name = "relay sync=normal";
+        tg[nt].config = "cairn-relay synchronous=normal (WAL, no fsync per commit: survives a "
+                        "process crash, not a power loss)";
+        tg[nt].p = P_SIP;
+        if (!start_relay(&tg[nt], relay_bin, "normal", extra_db))
+            return 1;
+        nt++;
     }
+    int relays = nt;
+    if (mqtt) {
+        tg[nt].name = "mosquitto";
+        tg[nt].config = "mosquitto QoS 1, persistence true (database written on autosave, "
+                        "default every 1800 s, not per message), TLS";
+        tg[nt].p = P_MQTT;
+        if (start_mosquitto(&tg[nt], tg[0].dir))
+            nt++;
+    }
+
     bench b;
     memset(&b, 0, sizeof b);
     if (cairn_context_create(NULL, &b.ctx) != CAIRN_OK)
@@ -655,70 +884,58 @@ int main(int argc, char **argv)
     b.window = window;
     b.c = calloc((size_t)n, sizeof(client));
     snprintf(b.secret, sizeof b.secret, "benchsecret0123456789");
-    for (int i = 0; i < n; i++) {
-        char uri[64];
-        snprintf(uri, sizeof uri, "sip:u%d@example.org", i);
-        if (http_register(https, uri, b.secret) != 201) {
+    for (int i = 0; i < relays; i++)
+        if (!register_users(tg[i].https, n, b.secret)) {
             fprintf(stderr, "registration failed\n");
             return 1;
         }
-    }
-    printf("cairn-relay bench: %d TLS clients in a ring, window %d, 256-byte messages, "
-           "synchronous=%s, %g s per phase\n", n, window, sync, secs);
-    b.p = P_SIP;
-    b.port = sipp;
-    if (!connect_all(&b)) {
-        fprintf(stderr, "SIP clients did not register\n");
-        return 1;
-    }
-    double relay_rate = measure(&b, 1.0, secs, 0);
-    printf("relay    peak: %9.0f msg/s delivered+acked   p50 %.2f ms  p99 %.2f ms\n", relay_rate,
-           pct(&b, 0.50) * 1e3, pct(&b, 0.99) * 1e3);
-    double half = measure(&b, 1.0, secs, relay_rate / 2);
-    printf("relay at 50%%: %9.0f msg/s (paced %.0f)      p50 %.2f ms  p99 %.2f ms\n", half,
-           relay_rate / 2, pct(&b, 0.50) * 1e3, pct(&b, 0.99) * 1e3);
-    disconnect_all(&b);
 
-    if (mqtt) {
-        char mdir[300], mconf[320], mlog[320];
-        snprintf(mdir, sizeof mdir, "%s/mosquitto", dir);
-        mkdir(mdir, 0700);
-        snprintf(mconf, sizeof mconf, "%s/mosquitto.conf", dir);
-        snprintf(mlog, sizeof mlog, "%s/mosquitto.log", dir);
-        uint16_t mport = free_port();
-        f = fopen(mconf, "w");
-        fprintf(f,
-                "listener %u 127.0.0.1\nuser root\nallow_anonymous true\npersistence true\n"
-                "persistence_location %s/\ncertfile %s/state/tls/cert.pem\n"
-                "keyfile %s/state/tls/key.pem\nmax_inflight_messages 0\nmax_queued_messages 0\n"
-                "log_dest stderr\nlog_type error\nlog_type warning\n",
-                mport, mdir, dir, dir);
-        fclose(f);
-        char *margv[] = {"mosquitto", "-c", mconf, NULL};
-        pid_t mq = spawn(margv, mlog);
-        usleep(500000);
-        b.p = P_MQTT;
-        b.port = mport;
-        if (connect_all(&b)) {
-            double mq_rate = measure(&b, 1.0, secs, 0);
-            printf("mosquitto peak: %9.0f msg/s (QoS 1, persistence, TLS)   p50 %.2f ms  p99 %.2f ms\n",
-                   mq_rate, pct(&b, 0.50) * 1e3, pct(&b, 0.99) * 1e3);
-            printf("ratio relay/mosquitto: %.2fx\n", relay_rate / mq_rate);
-        } else {
-            printf("mosquitto: clients did not connect (see %s)\n", mlog);
-        }
-        disconnect_all(&b);
-        kill(mq, SIGTERM);
-        waitpid(mq, NULL, 0);
-    }
+    printf("bench_relay: %d TLS clients in a ring (client i sends to i+1), window %d, 256-byte "
+           "messages, %g s per run, %d interleaved runs per target, median reported; "
+           "extra relay option: %s\n",
+           n, window, secs, runs, extra_db ? extra : "none");
+    for (int i = 0; i < nt; i++)
+        printf("  %-18s %s\n", tg[i].name, tg[i].config);
+    printf("phase 1: peak throughput (W messages outstanding per client, counted when the receiver "
+           "has acknowledged)\n");
+    for (int run = 0; run < runs; run++)
+        for (int i = 0; i < nt; i++)
+            if (!peak_run(&b, &tg[i], secs, run))
+                return 1;
+    printf("phase 2: latency at half of each relay's median peak (paced)\n");
+    for (int run = 0; run < runs; run++)
+        for (int i = 0; i < relays; i++)
+            if (!half_run(&b, &tg[i], secs, median(tg[i].peak, runs) / 2, run))
+                return 1;
 
-    /* idle TLS connections */
+    double mq = mqtt && nt > relays ? median(tg[relays].peak, runs) : NAN;
+    printf("\nsummary (median of %d runs)\n", runs);
+    printf("%-8s %-18s %10s %9s %9s %8s  %s\n", "phase", "target", "msg/s", "p50 ms", "p99 ms",
+           "ratio", "goal");
+    for (int i = 0; i < nt; i++) {
+        double pk = median(tg[i].peak, runs);
+        printf("%-8s %-18s %10.0f %9.2f %9.2f %7.2fx  %s\n", "peak", tg[i].name, pk,
+               median(tg[i].peak_p50, runs), median(tg[i].peak_p99, runs), pk / mq,
+               tg[i].p == P_SIP ? ">= 1.5x mosquitto" : "");
+    }
+    for (int i = 0; i < relays; i++)
+        printf("%-8s %-18s %10.0f %9.2f %9.2f %8s  %s\n", "half", tg[i].name,
+               median(tg[i].half_rate, runs), median(tg[i].half_p50, runs),
+               median(tg[i].half_p99, runs), "", "p99 <= 5 ms");
+    fflush(stdout);
+    for (int i = relays; i < nt; i++)
+        stop_target(&tg[i]);
+
+    /* phase 3: idle TLS connections, on the first relay */
+    target *t = &tg[0];
+    for (int i = 1; i < relays; i++)
+        stop_target(&tg[i]);
     run_until(&b, 0.5);
-    long before = rss_kb(relay);
-    struct bufferevent **idle_bev = calloc((size_t)idle, sizeof *idle_bev);
+    long before = rss_kb(t->pid);
+    struct bufferevent **idle_bev = calloc((size_t)(idle > 0 ? idle : 1), sizeof *idle_bev);
     int opened = 0;
     for (int i = 0; i < idle; i++) {
-        idle_bev[i] = tls_connect(b.base, b.ssl, sipp);
+        idle_bev[i] = tls_connect(b.base, b.ssl, t->port);
         if (!idle_bev[i])
             break;
         bufferevent_enable(idle_bev[i], EV_READ);
@@ -727,18 +944,14 @@ int main(int argc, char **argv)
             run_until(&b, 0.2); /* let handshakes complete */
     }
     run_until(&b, 3.0);
-    long after = rss_kb(relay);
-    printf("idle TLS connections: %d opened (RLIMIT_NOFILE %ld); relay RSS %ld -> %ld KiB: %.1f KiB "
-           "per idle connection\n",
-           opened, (long)rl.rlim_cur, before, after,
+    long after = rss_kb(t->pid);
+    printf("%-8s %-18s %d idle TLS connections (RLIMIT_NOFILE %ld): RSS %ld -> %ld KiB, %.1f KiB "
+           "per connection (goal <= 40 KB)\n",
+           "idle", t->name, opened, (long)rl.rlim_cur, before, after,
            opened ? (double)(after - before) / opened : 0.0);
     for (int i = 0; i < opened; i++)
         bufferevent_free(idle_bev[i]);
-    kill(relay, SIGTERM);
-    waitpid(relay, NULL, 0);
-    char rm[320];
-    snprintf(rm, sizeof rm, "rm -rf %s", dir);
-    if (system(rm) != 0)
-        fprintf(stderr, "could not remove %s\n", dir);
+    free(idle_bev);
+    stop_target(t);
     return 0;
 }
