@@ -9,3 +9,12 @@ if(TARGET cairn_relay_parse)
       CORPUS ${CMAKE_SOURCE_DIR}/fuzz/corpus/relay_${t})
   endforeach()
 endif()
+
+# MSRP session mode: the SDP offer check, the CPIM message id and the path
+# comparison (server/relay/msrp_offer.c).
+if(TARGET cairn_relay_parse)
+  cairn_add_fuzzer(fuzz_relay_msrp
+    SOURCE ${CMAKE_SOURCE_DIR}/server/fuzz/fuzz_relay_msrp.c
+    LIBS cairn_relay_parse
+    CORPUS ${CMAKE_SOURCE_DIR}/fuzz/corpus/relay_msrp)
+endif()

@@ -28,10 +28,10 @@ if(TARGET cairn-relay)
 endif()
 
 # MSRP session mode (RELAY-MSRP-*): INVITE + MSRP over TLS against the
-# real binary, driven with the transport codecs.
+# real binary, driven with the transport codecs and with cairn_ua.
 if(TARGET cairn-relay)
   cairn_add_test(relay_msrp_test SOURCES ${CMAKE_CURRENT_LIST_DIR}/relay_msrp_test.c
-    LIBS cairn_relay_test_support cairn_msrp cairn_sdp TIMEOUT 180 LABELS relay)
+    LIBS cairn_relay_test_support cairn_msrp cairn_sdp cairn_ua TIMEOUT 180 LABELS relay)
   add_dependencies(relay_msrp_test cairn-relay)
 endif()
 
