@@ -258,6 +258,9 @@ static void link_device(void **state)
                          CAIRN_OK);
     assert_int_equal(cairn_engine_link_approve(A.eng, code, 5000, &dev), CAIRN_OK);
     assert_int_equal(dev, 2);
+    /* ENG-FAN-5: the relay lists device 2 before it has keys; a send in
+     * that window reaches the devices that have them */
+    assert_int_equal(cairn_engine_send_text(B.eng, A.uri, "during linking", 14, NULL), CAIRN_OK);
     assert_int_equal(cairn_engine_link_finish(A2.eng, 5000), CAIRN_OK);
     assert_int_equal(cairn_account_identity(cairn_engine_account(A2.eng), uri, sizeof(uri),
                                             &mydev, NULL, NULL),
@@ -290,6 +293,15 @@ static void link_device(void **state)
     assert_int_equal(count(&B, CAIRN_EVENT_MESSAGE, "from alice two"), 1);
     assert_int_equal(count(&A, CAIRN_EVENT_MESSAGE, "from alice two"), 1);
     assert_int_equal(count(&A2, CAIRN_EVENT_MESSAGE, "from alice two"), 0);
+    assert_int_equal(count(&A, CAIRN_EVENT_MESSAGE, "during linking"), 1);
+    assert_int_equal(count(&A2, CAIRN_EVENT_MESSAGE, "during linking"), 0);
+
+    /* a user none of whose devices has keys cannot be written to */
+    char secret[33];
+    rt_secret(secret);
+    assert_int_equal(rt_register(&srv, "sip:dave@example.org", 1, secret, NULL, NULL, NULL), 201);
+    assert_int_equal(cairn_engine_send_text(B.eng, "sip:dave@example.org", "x", 1, NULL),
+                     CAIRN_ERR_NOT_FOUND);
 }
 
 /* cairn_account_import_identity: the pair must be one, the public key

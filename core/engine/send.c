@@ -88,6 +88,8 @@ static cairn_status session_from_bundle(cairn_engine *e, const cairn_address *a)
     uint8_t key[CAIRN_PUBLIC_KEY_BYTES], trusted[CAIRN_PUBLIC_KEY_BYTES];
     int verified = 0, state = 0;
     cairn_status rc = e->net->ops->fetch_bundle(e->net, a->uri, a->device, &json, &len);
+    if (rc == CAIRN_ERR_NOT_FOUND) /* the relay has no keys for it: ENG-FAN-5 */
+        return CAIRN_ERR_NO_SESSION;
     if (rc != CAIRN_OK)
         return engine__fail(e, rc, "no bundle for device %u of %s", a->device, a->uri);
     rc = engine__bundle_identity(json, len, key);
@@ -156,12 +158,19 @@ cairn_status engine__ensure_sessions(cairn_engine *e, const char *uri, uint32_t 
             }
         }
     }
+    size_t keyless = 0;
     for (size_t i = 0; i < nl && rc == CAIRN_OK; i++) {
         cairn_address a = {uri, listed[i]};
         if (own && listed[i] == e->device)
             continue;
         if (!cairn_session_exists(e->acct, &a))
             rc = session_from_bundle(e, &a);
+        if (rc == CAIRN_ERR_NO_SESSION) {
+            /* ENG-FAN-5: listed but no keys yet (a device being linked) */
+            keyless++;
+            rc = CAIRN_OK;
+            continue;
+        }
         if (rc == CAIRN_OK) {
             int added = 0;
             rc = estore__device_add(e, uri, listed[i], &added);
@@ -169,6 +178,8 @@ cairn_status engine__ensure_sessions(cairn_engine *e, const char *uri, uint32_t 
         if (rc == CAIRN_OK && k < cap)
             devs[k++] = listed[i];
     }
+    if (rc == CAIRN_OK && k == 0 && keyless > 0 && !own)
+        rc = engine__fail(e, CAIRN_ERR_NOT_FOUND, "no device of %s has keys", uri);
     *n = k;
     return rc;
 }
