@@ -1,6 +1,7 @@
 /*
  * kt_harness.c - process and HTTP helpers of the key transparency
- * integration tests (see kt_harness.h). Test code: plain libc allocation
+ * integration tests (see kt_harness.h), and a cairn-relay for the engine
+ * tests that need the real relay. Test code: plain libc allocation
  * for the test's own buffers; library buffers are freed with cairn_free.
  */
 #include <jansson.h>
@@ -219,3 +220,70 @@ uint64_t kth_tree_size(const cairn_context *ctx, const char *url)
     cairn_free(ctx, out, n);
     return s;
 }
+
+int kth_relay_start(kth_relay *r, const char *dir, const char *kt_url, const char *token)
+{
+    const char *bin = kth_bin("server/cairn-relay");
+    char ini[600], ports[600], logf[600];
+    FILE *f;
+    memset(r, 0, sizeof *r);
+    if (access(bin, X_OK) != 0)
+        return -2;
+    snprintf(ini, sizeof ini, "%s/relay.ini", dir);
+    snprintf(ports, sizeof ports, "%s/relay.ports", dir);
+    snprintf(logf, sizeof logf, "%s/relay.log", dir);
+    unlink(ports);
+    f = fopen(ini, "w");
+    if (f == NULL)
+        return -1;
+    fprintf(f,
+            "[server]\nhttps_listen = 127.0.0.1:0\nsip_listen = 127.0.0.1:0\n"
+            "state_dir = %s/relay-state\nports_file = %s\ndomain = example.org\n"
+            "[auth]\nargon2_opslimit = 1\nargon2_memlimit_kib = 1024\n"
+            "[limits]\nrate_address_per_second = 1000000\nrate_address_burst = 1000000\n"
+            "[log]\nlevel = %s\n",
+            dir, ports, getenv("RELAY_TEST_DEBUG") ? "debug" : "info");
+    if (kt_url)
+        fprintf(f, "[kt]\nurl = %s\ntoken = %s\ntimeout_ms = 15000\n", kt_url, token);
+    fclose(f);
+    r->pid = fork();
+    if (r->pid < 0)
+        return -1;
+    if (r->pid == 0) {
+        if (freopen(logf, "a", stderr) == NULL || freopen("/dev/null", "w", stdout) == NULL)
+            _exit(126);
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        execl(bin, bin, "-c", ini, (char *)NULL);
+        _exit(127);
+    }
+    for (int i = 0; i < 1500; i++) {
+        int st, ok;
+        f = fopen(ports, "r");
+        if (f) {
+            ok = fscanf(f, "https=%u\nsip=%u", &r->https, &r->sip) == 2;
+            fclose(f);
+            if (ok) {
+                snprintf(r->url, sizeof r->url, "https://127.0.0.1:%u/?sip=%u", r->https, r->sip);
+                snprintf(r->ca, sizeof r->ca, "%s/relay-state/tls/cert.pem", dir);
+                return 0;
+            }
+        }
+        if (waitpid(r->pid, &st, WNOHANG) == r->pid) {
+            r->pid = 0;
+            return -1;
+        }
+        usleep(20000);
+    }
+    kth_relay_stop(r);
+    return -1;
+}
+
+void kth_relay_stop(kth_relay *r)
+{
+    if (r->pid > 0) {
+        kill(r->pid, SIGTERM);
+        waitpid(r->pid, NULL, 0);
+        r->pid = 0;
+    }
+}
+

@@ -51,4 +51,19 @@ int kth_config(const cairn_context *ctx, const char *url, cairn_kt_config *cfg);
 /* GET /kt/v1/tree-head -> tree size (0 on error). */
 uint64_t kth_tree_size(const cairn_context *ctx, const char *url);
 
+/* A cairn-relay (this build's server/cairn-relay) on loopback ports with
+ * its state in dir, publishing identities to the cairn-kt at kt_url with
+ * token (kt_url NULL: no publishing); per-address limits lifted and cheap
+ * Argon2id, for tests. url is the engine's relay URL, ca its certificate.
+ * 0 on success, -2 when the binary is not built (skip), -1 on failure. */
+typedef struct kth_relay {
+    pid_t pid;
+    unsigned https, sip;
+    char url[128];
+    char ca[600];
+} kth_relay;
+int kth_relay_start(kth_relay *r, const char *dir, const char *kt_url, const char *token);
+/* SIGTERM and wait; a never-started relay is a no-op. */
+void kth_relay_stop(kth_relay *r);
+
 #endif

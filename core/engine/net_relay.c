@@ -376,7 +376,9 @@ static int on_message(void *ud, const cairn_ua_incoming *m)
     env.ts = v->datetime_ms;
     env.data = (uint8_t *)v->ciphertext;
     env.len = v->len;
-    if (r->sending || r->base.handler == NULL) {
+    /* queued while a send waits, and behind anything queued before: the
+     * engine sees one sender's messages in the relay's order */
+    if (r->sending || r->base.handler == NULL || r->nqueue > 0) {
         if (r->nqueue == ENGINE_FETCH_BATCH) {
             cairn_ua_envelope_free(pp);
             return 503; /* the relay keeps it and delivers it again */
@@ -653,7 +655,9 @@ static cairn_status r_fetch(engine_net *n, engine_envelope *out, size_t cap, siz
         }
         r->drained = 1;
     }
-    for (int i = 0; i < 4; i++)
+    /* what was queued first goes first; more is read only when the queue
+     * is empty (a later message must not overtake a queued one) */
+    for (int i = 0; i < 4 && r->nqueue == 0; i++)
         (void)ua_pump(r, 0);
     while (k < cap && k < r->nqueue) {
         out[k] = r->queue[k];
