@@ -477,7 +477,7 @@ static void world_start(world *w, const char *extra)
     assert_int_equal(rt_register(&w->s, "sip:bob@example.org", 2, w->sb, NULL, auth, w->sb), 201);
 }
 
-/* RELAY-MSRP-1..8: a 50 KB chunked message reaches both of bob's devices
+/* RELAY-MSRP-1..10: a 50 KB chunked message reaches both of bob's devices
  * (one online, one after reconnecting), the success REPORT waits for the
  * group commit, BYE ends the session and a later SEND gets 481. */
 static void test_session_chunked(void **state)
@@ -509,7 +509,7 @@ static void test_session_chunked(void **state)
     assert_int_equal(e.total, len);
     assert_true(mono_ms() - t_last >= 300);
 
-    /* RELAY-MSRP-7: delivered as a MESSAGE with the CPIM's message id */
+    /* RELAY-MSRP-7, 10: delivered as a MESSAGE with the CPIM's message id */
     cairn_sip_msg *dm = rt_sip_next_delivery(bob1, 5000);
     assert_non_null(dm);
     assert_string_equal(cairn_sip_msg_header(dm, "Cairn-Msg-Id", 0), "msg-50k.1");
@@ -643,7 +643,7 @@ static void test_invite_refusals(void **state)
     rt_server_cleanup(&w.s);
 }
 
-/* RELAY-MSRP-5, 6, 9: hostile MSRP on the relay's listener. */
+/* RELAY-MSRP-5, 6, 9, 11: hostile MSRP on the relay's listener. */
 static void test_msrp_hostile(void **state)
 {
     world w;
@@ -741,7 +741,8 @@ static void test_msrp_hostile(void **state)
     rt_server_cleanup(&w.s);
 }
 
-/* RELAY-MSRP-10: slow senders and idle sessions are cut off. */
+/* RELAY-MSRP-11, 4: slow senders, unbound connections and idle sessions
+ * are cut off, and the session ends with a relay BYE. */
 static void test_timeouts(void **state)
 {
     world w;
