@@ -45,8 +45,17 @@ struct relay_held {
     char new_hash[crypto_pwhash_STRBYTES];
 };
 
+static struct relay_held *held_new(relay *r)
+{
+    struct relay_held *h = cairn__calloc(r->ctx, 1, sizeof *h);
+    if (h)
+        r->m.argon2_held++;
+    return h;
+}
+
 static void held_free(relay *r, struct relay_held *h)
 {
+    r->m.argon2_held--;
     cairn__free_secret(r->ctx, h, sizeof *h);
 }
 
@@ -141,7 +150,7 @@ bool relay__prework_start(relay *r, struct evhttp_request *req, const char *path
     bool reg = evhttp_request_get_command(req) == EVHTTP_REQ_POST && strcmp(path, "/v1/accounts") == 0;
     if (r->rt == NULL || r->rt->workers == NULL || (!verify && !reg))
         return false;
-    struct relay_held *h = cairn__calloc(r->ctx, 1, sizeof *h);
+    struct relay_held *h = held_new(r);
     if (h == NULL) {
         relay__http_error(req, 500, "nomem");
         return true;

@@ -71,6 +71,12 @@ cairn_status relay__metrics_format(const relay_metrics *m, cairn__buf *out)
     C("cairn_relay_kt_publish_failed_total", "KT publications that failed (retried)", m->kt_publish_failed);
     C("cairn_relay_limit_closed_total", "connections closed for exceeding a limit or timeout",
       m->hostile_closed_total);
+    C("cairn_relay_address_cap_closed_total",
+      "connections refused at accept: the address already holds max_connections_per_address",
+      m->address_cap_closed_total);
+    G("cairn_relay_argon2_held", "HTTPS requests waiting for an Argon2id worker", m->argon2_held);
+    C("cairn_relay_argon2_busy_total", "HTTPS requests answered 503: the Argon2id queue was full",
+      m->argon2_busy_total);
     C("cairn_relay_msrp_sessions_total", "MSRP sessions set up (INVITE answered 200)",
       m->msrp_sessions_total);
     G("cairn_relay_msrp_sessions", "MSRP sessions open", m->msrp_sessions_open);

@@ -185,6 +185,7 @@ typedef struct relay_metrics {
     uint64_t hostile_closed_total; /* connections closed for a limit */
     uint64_t address_cap_closed_total; /* refused: max_connections_per_address */
     uint64_t argon2_busy_total;        /* HTTPS 503: Argon2id queue full */
+    int64_t argon2_held;               /* HTTPS requests waiting for Argon2id */
     int64_t queue_depth;           /* rows in the queue (kept exact) */
     relay_hist commit_latency;     /* MESSAGE received -> 202 sent */
     relay_hist delivery_latency;   /* enqueued -> device acknowledged */
