@@ -44,3 +44,12 @@ if(TARGET cairn-relay AND TARGET cairn-kt)
   target_include_directories(relay_kt_test PRIVATE ${CMAKE_SOURCE_DIR}/transparency/directory)
   add_dependencies(relay_kt_test cairn-relay cairn-kt)
 endif()
+
+# Per-address connection caps and Argon2id off the event loop; the test
+# rewrites a stored Argon2id string through SQLite to make verifications slow.
+if(TARGET cairn-relay)
+  cairn_add_test(relay_limits_test SOURCES ${CMAKE_CURRENT_LIST_DIR}/relay_limits_test.c
+    LIBS cairn_relay_test_support Cairn::sqlite Cairn::sodium Cairn::openssl Cairn::curl
+    TIMEOUT 180 LABELS relay)
+  add_dependencies(relay_limits_test cairn-relay)
+endif()
