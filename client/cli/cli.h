@@ -42,6 +42,7 @@ typedef struct cli {
     const char *auditor_url;
     const char *auditor_key;
     int require_auditor;
+    int kt_monitor_hours; /* own-label search period (ENG-KT-4); 0: daily */
     const char *device_name;
     char data_dir[1024];
     char config_path[1100];

@@ -43,6 +43,7 @@ static int usage(FILE *f)
                "  --require-kt       refuse contacts the directory cannot vouch for\n"
                "  --auditor URL      gossip verified tree heads to this auditor\n"
                "  --auditor-key HEX  require tree heads signed by this auditor\n"
+               "  --kt-monitor-hours N  check this account's own key every N hours (1..24)\n"
                "  --device-name NAME name shown to your other devices\n"
                "  --version, --help\n\ncommands:\n");
     for (size_t i = 0; i < sizeof(CMDS) / sizeof(CMDS[0]); i++)
@@ -85,6 +86,10 @@ int main(int argc, char **argv)
             c.auditor_url = v, i++;
         } else if (v && strcmp(a, "--auditor-key") == 0) {
             c.auditor_key = v, c.require_auditor = 1, i++;
+        } else if (v && strcmp(a, "--kt-monitor-hours") == 0) {
+            c.kt_monitor_hours = atoi(v), i++;
+            if (c.kt_monitor_hours < 1 || c.kt_monitor_hours > 24)
+                return usage(stderr);
         } else if (v && strcmp(a, "--device-name") == 0) {
             c.device_name = v, i++;
         } else if (v && strcmp(a, "--kt-keys") == 0) {

@@ -6,7 +6,7 @@
  * 0600: a desktop has no platform keystore; CAIRN_STORAGE_KEY=<64 hex>
  * overrides it). Config: $XDG_CONFIG_HOME/cairn/<profile>.conf (default
  * ~/.config), "key = value" lines: relay, relay_ca, kt_url, kt_sig_key, kt_vrf_key,
- * require_kt, auditor, auditor_key, device_name. --home DIR puts both under DIR.
+ * require_kt, auditor, auditor_key, kt_monitor_hours, device_name. --home DIR puts both under DIR.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -129,6 +129,8 @@ void cli_config_load(cli *c)
             c->device_name = v, slot++;
         else if (strcmp(k, "require_kt") == 0)
             c->require_kt = c->require_kt || strcmp(v, "1") == 0;
+        else if (strcmp(k, "kt_monitor_hours") == 0 && c->kt_monitor_hours == 0)
+            c->kt_monitor_hours = atoi(v) >= 1 && atoi(v) <= 24 ? atoi(v) : 0;
     }
     fclose(f);
 }
@@ -166,6 +168,8 @@ int cli_config_save(cli *c)
         fprintf(f, "device_name = %s\n", c->device_name);
     if (c->require_kt)
         fprintf(f, "require_kt = 1\n");
+    if (c->kt_monitor_hours)
+        fprintf(f, "kt_monitor_hours = %d\n", c->kt_monitor_hours);
     fclose(f);
     return CLI_OK;
 }
@@ -234,6 +238,7 @@ int cli_open(cli *c, int create)
     cfg.auditor_url = c->auditor_url;
     cfg.auditor_key = c->auditor_key;
     cfg.require_auditor = c->require_auditor;
+    cfg.kt_monitor_period_ms = (int64_t)c->kt_monitor_hours * 3600 * 1000;
     cfg.device_name = c->device_name;
     cfg.on_event = dispatch_event;
     cfg.event_ud = c;
