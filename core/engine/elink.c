@@ -236,14 +236,13 @@ cairn_status cairn_engine_link_approve(cairn_engine *e, const char *code, int ti
      * meanwhile moves on to the next */
     for (int t = 0; rc == CAIRN_OK && t < LINK_REGISTER_TRIES; t++) {
         rc = e->net->ops->register_device(e->net, e->uri, next, e->identity, secret);
+        if (rc != CAIRN_OK && rc != CAIRN_ERR_EXISTS)
+            engine__fail(e, rc, "the relay refused to add device %u", next);
         if (rc != CAIRN_ERR_EXISTS)
             break;
         next++;
-        rc = t + 1 < LINK_REGISTER_TRIES ? CAIRN_OK : rc;
+        rc = t + 1 < LINK_REGISTER_TRIES ? CAIRN_OK : engine__fail(e, rc, "no free device id");
     }
-    if (rc != CAIRN_OK && rc != CAIRN_ERR_TIMEOUT && rc != CAIRN_ERR_AUTH &&
-        rc != CAIRN_ERR_DECODE)
-        engine__fail(e, rc, "the relay refused the new device");
     if (rc == CAIRN_OK) {
         memset(&p, 0, sizeof(p));
         p.kind = ENGINE_PL_PROVISION;
