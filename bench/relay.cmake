@@ -8,3 +8,13 @@ if(TARGET cairn-relay)
   set_target_properties(bench_relay PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/bench)
   add_dependencies(bench_relay cairn-relay)
 endif()
+
+# Session mode (MSRP) latency and throughput through the real relay; uses
+# the relay test helpers, so it exists only in builds with tests.
+if(TARGET cairn-relay AND TARGET cairn_relay_test_support)
+  add_executable(bench_relay_msrp ${CMAKE_SOURCE_DIR}/bench/bench_relay_msrp.c)
+  target_link_libraries(bench_relay_msrp PRIVATE cairn_relay_test_support cairn_msrp cairn_sdp)
+  target_include_directories(bench_relay_msrp PRIVATE ${CMAKE_SOURCE_DIR}/tests)
+  set_target_properties(bench_relay_msrp PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/bench)
+  add_dependencies(bench_relay_msrp cairn-relay)
+endif()
