@@ -764,7 +764,7 @@ static void test_timeouts(void **state)
         closed = mc_closed(m, 1000);
     }
     assert_true(closed || mc_closed(m, 2000));
-    assert_true(mono_ms() - t0 < 6000);
+    assert_true(mono_ms() - t0 < 9000); /* far below idle_timeout_seconds (900) */
     mc_close(m);
     /* the session ended with the connection: BYE */
     cairn_sip_msg *q = NULL;
