@@ -808,6 +808,46 @@ static void test_timeouts(void **state)
     rt_server_cleanup(&w.s);
 }
 
+/* RELAY-MSRP-1 with RELAY-DEV-1..3: a session to `uri;gr=<device>` stores
+ * for that device only; an unknown device is 410 with the device list. */
+static void test_session_device(void **state)
+{
+    world w;
+    dialog d;
+    mev e;
+    (void)state;
+    world_start(&w, NULL);
+    rt_sip *bob1 = login(&w.s, "sip:bob@example.org", 1, w.sb);
+    rt_sip *bob2 = login(&w.s, "sip:bob@example.org", 2, w.sb);
+    rt_sip *alice = login(&w.s, "sip:alice@example.org", 1, w.sa);
+    assert_int_equal(invite(alice, "sip:alice@example.org", "sip:bob@example.org;gr=9", &d), 410);
+    assert_int_equal(invite(alice, "sip:alice@example.org", "sip:bob@example.org;gr=x", &d), 400);
+    assert_int_equal(invite(alice, "sip:alice@example.org", "sip:alice@example.org;gr=1", &d),
+                     400);
+    assert_int_equal(invite(alice, "sip:alice@example.org", "sip:bob@example.org;gr=2", &d), 200);
+    mclient *m = mc_connect(d.msrp_port, d.relay_path, d.my_path);
+    assert_int_equal(mc_bind(m), 200);
+    size_t len;
+    uint8_t *body = cpim("to-dev-2", 12000, &len);
+    assert_int_equal(mc_message(m, "DEV2MSG1", body, len, "yes"), 2);
+    assert_true(mc_next(m, 5000, &e));
+    assert_true(e.report);
+    assert_int_equal(e.code, 200);
+    cairn_sip_msg *dm = rt_sip_next_delivery(bob2, 5000);
+    assert_non_null(dm);
+    assert_string_equal(cairn_sip_msg_header(dm, "Cairn-Msg-Id", 0), "to-dev-2");
+    assert_int_equal(rt_sip_reply(bob2, dm, 200), 0);
+    cairn_sip_msg_free(dm);
+    assert_null(rt_sip_next_delivery(bob1, 1500)); /* device 1 got no copy */
+    free(body);
+    mc_close(m);
+    rt_sip_close(alice);
+    rt_sip_close(bob1);
+    rt_sip_close(bob2);
+    assert_int_equal(rt_server_stop(&w.s, SIGTERM), 0);
+    rt_server_cleanup(&w.s);
+}
+
 /* ---- the client library's own session-mode UA (transport/ua) ------------- */
 
 typedef struct ua_state {
@@ -932,6 +972,7 @@ int main(void)
         cmocka_unit_test(test_invite_refusals),
         cmocka_unit_test(test_msrp_hostile),
         cmocka_unit_test(test_timeouts),
+        cmocka_unit_test(test_session_device),
         cmocka_unit_test(test_ua_session),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

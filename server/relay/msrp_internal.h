@@ -60,6 +60,7 @@ struct msrp_session {
     uint64_t sip_conn_id; /* the flow the INVITE came on */
     relay_principal who;  /* the sending device */
     int64_t recipient_account;
+    uint32_t only_device; /* RELAY-DEV-1 gr on the Request-URI, 0 = all */
     char recipient[RELAY_URI_MAX + 1];
     bool acked;
     int64_t created_ms, active_ms;

@@ -171,14 +171,15 @@ static bool step_sql(relay *r, const char *sql)
     return rc == SQLITE_DONE;
 }
 
-/* One copy per device of the recipient account but the sender, with the
- * same statements, quota rule and batch bookkeeping as pager mode
+/* One copy per device of the recipient account but the sender (or only
+ * for the device the Request-URI's gr named, RELAY-DEV-2), with the same
+ * statements, quota rule and batch bookkeeping as pager mode
  * (sip_message.c; RELAY-Q-1, Q-5). CAIRN_ERR_LIMIT when a queue is full,
  * CAIRN_ERR_STORE on a database error (the caller rolls back). */
 static cairn_status enqueue(relay *r, const msrp_session *s, const char *msg_id,
                             const uint8_t *body, size_t blen, int64_t now, int *copies)
 {
-    static const char SEL[] = "SELECT id FROM devices WHERE account=? ORDER BY device";
+    static const char SEL[] = "SELECT id, device FROM devices WHERE account=? ORDER BY device";
     static const char QUOTA[] =
         "UPDATE devices SET q_count=q_count+1, q_bytes=q_bytes+?1"
         " WHERE id=?2 AND q_count<?3 AND q_bytes+?1<=?4";
@@ -192,7 +193,8 @@ static cairn_status enqueue(relay *r, const msrp_session *s, const char *msg_id,
         return CAIRN_ERR_STORE;
     sqlite3_bind_int64(st, 1, s->recipient_account);
     while (sqlite3_step(st) == SQLITE_ROW && n < CAIRN_ARRAY_LEN(rows))
-        rows[n++] = sqlite3_column_int64(st, 0);
+        if (s->only_device == 0 || sqlite3_column_int64(st, 1) == (sqlite3_int64)s->only_device)
+            rows[n++] = sqlite3_column_int64(st, 0);
     sqlite3_reset(st);
     for (size_t i = 0; i < n; i++) {
         if (rows[i] == s->who.device_row)

@@ -112,6 +112,33 @@ static bool copy_str(char *dst, size_t cap, const char *p, size_t n)
     return true;
 }
 
+/* RELAY-DEV-2/3 for sessions: the addressed device must be listed and
+ * must not be the sender; answers as MESSAGE does and returns false. */
+static bool device_ok(sip_conn *c, const cairn_sip_msg *m, const char *uri, int64_t account,
+                      uint32_t device)
+{
+    char list[1200], hdr[2 * RELAY_URI_MAX + sizeof list + 128];
+    if (account == c->who.account_row && device == c->who.device) {
+        sip__respond(c, m, 400, "Bad Request",
+                     "Warning: 399 cairn-relay \"addressed to the sending device\"\r\n");
+        return false;
+    }
+    cairn_status st = relay__device_of_account(c->r, account, device, NULL);
+    if (st == CAIRN_OK)
+        return true;
+    if (st != CAIRN_ERR_NOT_FOUND) {
+        sip__respond(c, m, 500, "Server Internal Error", "Retry-After: 5\r\n");
+        return false;
+    }
+    relay__devices_format(c->r, account, list, sizeof list);
+    snprintf(hdr, sizeof hdr,
+             "Warning: 399 cairn-relay \"unknown device %u of %s\"\r\n"
+             "Cairn-Devices: <%s> %s\r\n",
+             device, uri, uri, list);
+    sip__respond(c, m, 410, "Gone", hdr);
+    return false;
+}
+
 void sip__handle_invite(sip_conn *c, const cairn_sip_msg *m)
 {
     relay *r = c->r;
@@ -123,6 +150,7 @@ void sip__handle_invite(sip_conn *c, const cairn_sip_msg *m)
     cairn_sip_str tt, ft;
     cairn_sip_addr contact;
     int64_t account;
+    uint32_t only = 0;
     size_t blen;
     const uint8_t *body = cairn_sip_msg_body(m, &blen);
 
@@ -153,6 +181,12 @@ void sip__handle_invite(sip_conn *c, const cairn_sip_msg *m)
         sip__respond(c, m, 404, "Not Found", warn);
         return;
     }
+    if (relay__uri_device(ru, strlen(ru), &only) != CAIRN_OK) {
+        sip__respond(c, m, 400, "Bad Request", "Warning: 399 cairn-relay \"bad gr parameter\"\r\n");
+        return;
+    }
+    if (only != 0 && !device_ok(c, m, one, account, only))
+        return;
     if (cid == NULL || from == NULL || cairn_sip_msg_tag(m, "From", &ft) != CAIRN_OK ||
         ft.len == 0 || cairn_sip_msg_addr(m, "Contact", 0, &contact) != CAIRN_OK ||
         contact.star) {
@@ -214,6 +248,7 @@ void sip__handle_invite(sip_conn *c, const cairn_sip_msg *m)
     snprintf(s->local_uri, sizeof s->local_uri, "%s", one);
     snprintf(s->recipient, sizeof s->recipient, "%s", one);
     s->recipient_account = account;
+    s->only_device = only;
     s->who = c->who;
     s->sip_conn_id = c->id;
     s->local_cseq = 1;
