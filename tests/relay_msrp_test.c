@@ -840,6 +840,37 @@ static void test_session_device(void **state)
     cairn_sip_msg_free(dm);
     assert_null(rt_sip_next_delivery(bob1, 1500)); /* device 1 got no copy */
     free(body);
+    /* two messages interleaved chunk by chunk, and an aborted one
+     * (MSRP-REASM-2/3): both complete ones are reported, nothing else */
+    {
+        char tid[CAIRN_MSRP_TID_BUF];
+        uint8_t x[3000], y[3000];
+        memset(x, 'x', sizeof x);
+        memset(y, 'y', sizeof y);
+        memcpy(x, "From: <a@b>\r\n\r\nContent-Type: t/x\r\n\r\n", 37);
+        memcpy(y, "From: <a@b>\r\n\r\nContent-Type: t/y\r\n\r\n", 37);
+        cairn_msrp_range r1 = {1, 1500, 3000}, r2 = {1501, 3000, 3000};
+        mc_send(m, "INTERX01", "message/cpim", &r1, x, 1500, '+', "no", tid);
+        mc_send(m, "INTERY01", "message/cpim", &r1, y, 1500, '+', "no", tid);
+        mc_send(m, "ABORTZ01", "message/cpim", &r1, y, 1500, '+', "yes", tid);
+        mc_send(m, "INTERY01", "message/cpim", &r2, y + 1500, 1500, '$', "no", tid);
+        mc_send(m, "ABORTZ01", "message/cpim", &r2, y + 1500, 1500, '#', "yes", tid);
+        mc_send(m, "INTERX01", "message/cpim", &r2, x + 1500, 1500, '$', "no", tid);
+        for (int i = 0; i < 6; i++) {
+            assert_true(mc_next(m, 5000, &e));
+            assert_true(e.response);
+            assert_int_equal(e.code, 200);
+        }
+        /* Success-Report: no on both: no REPORT, and none for the abort */
+        assert_false(mc_next(m, 1000, &e));
+        cairn_sip_msg *q = rt_sip_next_delivery(bob2, 5000);
+        assert_non_null(q);
+        cairn_sip_msg_free(q);
+        q = rt_sip_next_delivery(bob2, 5000);
+        assert_non_null(q);
+        cairn_sip_msg_free(q);
+        assert_null(rt_sip_next_delivery(bob2, 1000)); /* the aborted one is not stored */
+    }
     mc_close(m);
     rt_sip_close(alice);
     rt_sip_close(bob1);
@@ -948,6 +979,23 @@ static void test_ua_session(void **state)
     assert_int_equal(rt_sip_reply(bob1, dm, 200), 0);
     cairn_sip_msg_free(dm);
     free(body);
+
+    /* cairn_ua_send picks session mode by itself for a payload over the
+     * pager limit (BIND-SIP-1) and reuses the open session */
+    body = cpim("ua-auto", 5000, &len);
+    memset(u.id, 0, sizeof u.id);
+    u.report = 0;
+    assert_int_equal(cairn_ua_send(ua, "sip:bob@example.org", "message/cpim", body, len, u.id),
+                     CAIRN_OK);
+    assert_true(ua_until(ua, &u.report, 15000));
+    assert_int_equal(u.report, 200);
+    dm = rt_sip_next_delivery(bob1, 5000);
+    assert_non_null(dm);
+    assert_string_equal(cairn_sip_msg_header(dm, "Cairn-Msg-Id", 0), "ua-auto");
+    assert_int_equal(rt_sip_reply(bob1, dm, 200), 0);
+    cairn_sip_msg_free(dm);
+    free(body);
+    assert_int_equal(rt_metric(&w.s, "cairn_relay_msrp_sessions_total"), 1);
 
     /* closing the session (BYE) frees it on the relay */
     assert_int_equal(rt_metric(&w.s, "cairn_relay_msrp_sessions"), 1);
