@@ -751,10 +751,10 @@ static bool peak_run(bench *b, target *t, double secs, int run)
     t->cpu_peak[run] = b->server_cpu;
     t->peak_p50[run] = pct(b, 0.50) * 1e3;
     t->peak_p99[run] = pct(b, 0.99) * 1e3;
-    printf("  run %d %-22s peak %8.0f msg/s  p50 %6.2f ms  p99 %6.2f ms  (server CPU %3.0f%%, "
-           "load generator CPU %3.0f%%)\n",
+    printf("  run %d %-22s peak %8.0f msg/s  p50 %6.2f ms  p99 %6.2f ms  (server CPU %3.0f%% = "
+           "%.1f us/msg, load generator CPU %3.0f%%)\n",
            run + 1, t->name, t->peak[run], t->peak_p50[run], t->peak_p99[run], t->cpu_peak[run] * 100,
-           b->self_cpu * 100);
+           t->peak[run] > 0 ? t->cpu_peak[run] / t->peak[run] * 1e6 : 0.0, b->self_cpu * 100);
     fflush(stdout);
     disconnect_all(b);
     return true;
@@ -910,13 +910,15 @@ int main(int argc, char **argv)
 
     double mq = mqtt && nt > relays ? median(tg[relays].peak, runs) : NAN;
     printf("\nsummary (median of %d runs)\n", runs);
-    printf("%-8s %-18s %10s %9s %9s %8s  %s\n", "phase", "target", "msg/s", "p50 ms", "p99 ms",
-           "ratio", "goal");
+    printf("%-8s %-18s %10s %9s %9s %8s %10s  %s\n", "phase", "target", "msg/s", "p50 ms",
+           "p99 ms", "ratio", "CPU us/msg", "goal");
     for (int i = 0; i < nt; i++) {
-        double pk = median(tg[i].peak, runs);
-        printf("%-8s %-18s %10.0f %9.2f %9.2f %7.2fx  %s\n", "peak", tg[i].name, pk,
+        double pk = median(tg[i].peak, runs), us[16];
+        for (int k = 0; k < runs; k++)
+            us[k] = tg[i].peak[k] > 0 ? tg[i].cpu_peak[k] / tg[i].peak[k] * 1e6 : 0;
+        printf("%-8s %-18s %10.0f %9.2f %9.2f %7.2fx %10.1f  %s\n", "peak", tg[i].name, pk,
                median(tg[i].peak_p50, runs), median(tg[i].peak_p99, runs), pk / mq,
-               tg[i].p == P_SIP ? ">= 1.5x mosquitto" : "");
+               median(us, runs), tg[i].p == P_SIP ? ">= 1.5x mosquitto" : "");
     }
     for (int i = 0; i < relays; i++)
         printf("%-8s %-18s %10.0f %9.2f %9.2f %8s  %s\n", "half", tg[i].name,

@@ -10,12 +10,14 @@
  *             rows (id <= committed_max) are pushed to online devices.
  *
  * Invariant: no 202 and no delivery of a row happens before the commit
- * that made the row durable. Handlers needing their own transaction call
+ * that made the row durable. With synchronous=full the fsync that makes it
+ * durable runs on the syncer thread (syncer.c) and the batch completes
+ * (relay__batch_complete) when it is done; batches complete in order. Handlers needing their own transaction call
  * relay__tx_begin, which flushes the batch first.
  */
 #include <event2/event.h>
 
-#include "relay.h"
+#include "runtime.h"
 
 /* Transaction statements prepared once: sqlite3_exec would parse them on
  * every batch (it showed in profiles). */
@@ -104,6 +106,32 @@ void relay__batch_op(relay *r)
     }
 }
 
+void relay__batch_complete(relay *r, relay_batch_result *b)
+{
+    if (b->ok) {
+        if (b->max_qid > r->committed_max)
+            r->committed_max = b->max_qid;
+        r->m.queue_depth += b->depth_delta;
+    }
+    for (size_t i = 0; i < b->n_pending; i++)
+        relay__sip_after_commit(r, b->pending[i].conn_id, b->pending[i].req,
+                                b->pending[i].received, b->ok);
+    /* One read transaction for all the deliveries: each query on its own
+     * would take and release a WAL read lock (two fcntl calls) per device.
+     * Delivery only reads, so nothing inside needs a write transaction. */
+    if (b->ok && b->n_touched > 0) {
+        bool rtx = b->n_touched > 1 && !r->in_tx && step(r, SQL_BEGIN_READ);
+        for (size_t i = 0; i < b->n_touched; i++)
+            relay__sip_deliver(r, b->touched[i]);
+        if (rtx)
+            step(r, SQL_COMMIT);
+    }
+    cairn__free(r->ctx, b->pending);
+    cairn__free(r->ctx, b->touched);
+    b->pending = NULL;
+    b->touched = NULL;
+}
+
 void relay__batch_flush(relay *r)
 {
     if (r->commit_scheduled) {
@@ -117,34 +145,21 @@ void relay__batch_flush(relay *r)
     if (!ok)
         step(r, SQL_ROLLBACK);
     r->m.commits_total++;
-    if (ok) {
-        if (r->batch_max_qid > r->committed_max)
-            r->committed_max = r->batch_max_qid;
-        r->m.queue_depth += r->batch_depth_delta;
-    } else {
+    if (!ok)
         RLOGE("commit_failed", "ops=%d", r->tx_ops);
-    }
     /* Take the lists first: answering may start a new batch. */
-    relay_pending *pend = r->pending;
-    size_t np = r->n_pending;
-    int64_t *touched = r->touched;
-    size_t nt = r->n_touched;
+    relay_batch_result b = {r->pending, r->n_pending, r->touched, r->n_touched,
+                            r->batch_max_qid, r->batch_depth_delta, ok};
     r->pending = NULL;
     r->n_pending = r->cap_pending = 0;
     r->touched = NULL;
     r->n_touched = r->cap_touched = 0;
-    for (size_t i = 0; i < np; i++)
-        relay__sip_after_commit(r, pend[i].conn_id, pend[i].req, pend[i].received, ok);
-    /* One read transaction for all the deliveries: each query on its own
-     * would take and release a WAL read lock (two fcntl calls) per device.
-     * Delivery only reads, so nothing inside needs a write transaction. */
-    if (ok && nt > 0) {
-        bool rtx = nt > 1 && step(r, SQL_BEGIN_READ);
-        for (size_t i = 0; i < nt; i++)
-            relay__sip_deliver(r, touched[i]);
-        if (rtx)
-            step(r, SQL_COMMIT);
-    }
-    cairn__free(r->ctx, pend);
-    cairn__free(r->ctx, touched);
+    /* Durable before answered (RELAY-Q-2): the syncer thread fsyncs the
+     * WAL while the loop goes on; inline when it cannot (draining, no
+     * memory, synchronous=FULL left to SQLite). */
+    if (ok && relay__syncer_running(r) && relay__syncer_defer(r, &b))
+        return;
+    if (ok && !relay__syncer_sync_now(r))
+        b.ok = false;
+    relay__batch_complete(r, &b);
 }

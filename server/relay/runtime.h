@@ -26,6 +26,7 @@ struct relay_runtime {
     int https_ex_idx;       /* OpenSSL ex-data slot of HTTPS SSL objects */
     struct relay_workers *workers;
     struct relay_held *dispatching; /* the held request being dispatched */
+    struct relay_syncer *syncer;    /* WAL fsync thread (syncer.c) */
 };
 
 /* Allocates r->rt. CAIRN_ERR_NOMEM. */
@@ -104,6 +105,39 @@ size_t relay__workers_busy(const relay *r);
 /* Stops the threads (a running job finishes first), then calls done for
  * every finished job and, with cancelled set, for every queued one. */
 void relay__workers_stop(relay *r);
+
+/* ---- group commit durability (batch.c, syncer.c) ------------------------- */
+
+/* A committed batch waiting to be answered: what relay__batch_flush took
+ * from the relay (lists cairn__alloc'd, owned by this record). */
+typedef struct relay_batch_result {
+    relay_pending *pending;
+    size_t n_pending;
+    int64_t *touched;
+    size_t n_touched;
+    int64_t max_qid, depth_delta;
+    bool ok;
+} relay_batch_result;
+
+/* Answers a batch once it is durable (or failed): raises committed_max,
+ * sends the 202s (500s when !ok), delivers, frees the lists. batch.c. */
+void relay__batch_complete(relay *r, relay_batch_result *b);
+/* Starts the WAL sync thread when [database] synchronous=full (and switches
+ * the connection to synchronous=NORMAL, the thread syncing instead);
+ * nothing for normal. Needs r->base. CAIRN_ERR_NOMEM / IO / STORE. */
+CAIRN_MUST_CHECK cairn_status relay__syncer_start(relay *r);
+/* Stops the thread, syncs inline and completes what is still waiting;
+ * the connection goes back to synchronous=FULL. NULL-safe. */
+void relay__syncer_stop(relay *r);
+/* True while batches may be deferred to the thread (not when draining). */
+bool relay__syncer_running(const relay *r);
+/* Takes b (by value; its lists now belong to the syncer) to be completed
+ * after the next fdatasync. false (out of memory): sync inline instead. */
+bool relay__syncer_defer(relay *r, const relay_batch_result *b);
+/* fdatasync of the WAL now, on the calling (loop) thread, then completes
+ * every deferred batch. true when durable (also when no syncer runs: then
+ * SQLite synced inside COMMIT). */
+bool relay__syncer_sync_now(relay *r);
 
 /* ---- Argon2id helpers (auth.c) ------------------------------------------- */
 

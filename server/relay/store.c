@@ -5,7 +5,9 @@
  * One connection, used only from the event-loop thread. WAL journal so
  * readers (the --issue-token CLI) never block the server; synchronous FULL
  * by default so a committed message survives power loss, NORMAL as an
- * option (still safe against process crashes). The schema version is
+ * option (still safe against process crashes). In FULL mode the running
+ * server hands the per-commit fsync to syncer.c (the connection itself is
+ * then in NORMAL) and relay__tx_commit syncs inline. The schema version is
  * PRAGMA user_version; a database from a newer relay is refused.
  *
  * Tables: accounts, devices (with the device's queue counters, kept
@@ -16,7 +18,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "relay.h"
+#include "runtime.h"
 
 #define SCHEMA_VERSION 1
 
@@ -108,10 +110,14 @@ bool relay__tx_begin(relay *r)
 
 bool relay__tx_commit(relay *r)
 {
-    if (relay__exec(r, "COMMIT"))
-        return true;
-    relay__exec(r, "ROLLBACK");
-    return false;
+    if (!relay__exec(r, "COMMIT")) {
+        relay__exec(r, "ROLLBACK");
+        return false;
+    }
+    /* While the syncer runs, COMMIT does not fsync: these transactions
+     * (accounts, keys, files...) are answered as soon as they return, so
+     * they sync inline, as SQLite did before. */
+    return relay__syncer_sync_now(r);
 }
 
 void relay__tx_rollback(relay *r) { relay__exec(r, "ROLLBACK"); }

@@ -119,6 +119,11 @@ static void on_wake(evutil_socket_t fd, short what, void *arg)
 
 cairn_status relay__workers_start(relay *r)
 {
+    /* The loop's other helper thread, the WAL syncer, starts with the
+     * workers (one hook in main.c for both). */
+    cairn_status sst = relay__syncer_start(r);
+    if (sst != CAIRN_OK)
+        return sst;
     struct relay_workers *w = cairn__calloc(r->ctx, 1, sizeof *w);
     int fds[2];
     if (w == NULL)
@@ -189,6 +194,7 @@ size_t relay__workers_busy(const relay *r)
 
 void relay__workers_stop(relay *r)
 {
+    relay__syncer_stop(r);
     struct relay_workers *w = r->rt ? r->rt->workers : NULL;
     if (w == NULL)
         return;
