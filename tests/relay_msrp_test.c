@@ -289,6 +289,26 @@ static mclient *mc_connect(uint16_t port, const char *to_path, const char *from_
     return c;
 }
 
+/* A TLS handshake with the MSRP listener: true when it completes. */
+static bool mc_try(uint16_t port, int *fd_out, SSL_CTX **ctx_out, SSL **ssl_out)
+{
+    struct sockaddr_in a = {0};
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct timeval tv = {5, 0};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(port);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+    SSL *ssl = SSL_new(ctx);
+    bool ok = connect(fd, (struct sockaddr *)&a, sizeof a) == 0 && SSL_set_fd(ssl, fd) == 1 &&
+              SSL_connect(ssl) == 1;
+    *fd_out = fd;
+    *ctx_out = ctx;
+    *ssl_out = ssl;
+    return ok;
+}
+
 static void mc_close(mclient *c)
 {
     if (c == NULL)
@@ -816,7 +836,7 @@ static void test_session_device(void **state)
     dialog d;
     mev e;
     (void)state;
-    world_start(&w, NULL);
+    world_start(&w, "[limits]\nmax_connections_per_address = 5\n");
     rt_sip *bob1 = login(&w.s, "sip:bob@example.org", 1, w.sb);
     rt_sip *bob2 = login(&w.s, "sip:bob@example.org", 2, w.sb);
     rt_sip *alice = login(&w.s, "sip:alice@example.org", 1, w.sa);
@@ -871,6 +891,14 @@ static void test_session_device(void **state)
         cairn_sip_msg_free(q);
         assert_null(rt_sip_next_delivery(bob2, 1000)); /* the aborted one is not stored */
     }
+    /* RELAY-MSRP-11: MSRP connections share the address's connection cap
+     * with SIP: 3 SIP + 1 MSRP held, one more fits, the next is refused */
+    int fd1, fd2;
+    SSL_CTX *x1, *x2;
+    SSL *s1, *s2;
+    assert_true(mc_try(d.msrp_port, &fd1, &x1, &s1));
+    assert_false(mc_try(d.msrp_port, &fd2, &x2, &s2));
+    SSL_free(s1), SSL_free(s2), SSL_CTX_free(x1), SSL_CTX_free(x2), close(fd1), close(fd2);
     mc_close(m);
     rt_sip_close(alice);
     rt_sip_close(bob1);

@@ -11,6 +11,8 @@
  *    message_timeout_ms of its first byte, a message's chunks within
  *    [msrp] message_timeout_ms of its first chunk, and a connection must
  *    bind to a session (first good SEND) within register_timeout_seconds;
+ *  - connections: [msrp] max_connections in all, and per client address
+ *    limits.max_connections_per_address shared with SIP (conncap.c);
  *  - idle_timeout_seconds without input and write_timeout_seconds without
  *    progress on output close the connection; over max_pending_output
  *    bytes of unsent output the relay stops reading until it drains.
@@ -34,6 +36,12 @@
 #include <openssl/ssl.h>
 
 #include "msrp_internal.h"
+#include "runtime.h"
+
+/* MSRP connections count against limits.max_connections_per_address
+ * together with the address's SIP connections: both serve the same
+ * devices, and conncap.c has no separate MSRP count yet. */
+#define MSRP_CAP RELAY_CAP_SIP
 
 uint16_t relay__bound_port(int fd);
 
@@ -60,6 +68,7 @@ static void conn_free(msrp_conn *c, const char *why, bool limit)
     }
     cairn_msrp_parser_destroy(c->p);
     cairn_msrp_reasm_destroy(c->reasm);
+    relay__conncap_put(r, MSRP_CAP, c->addr);
     r->m.msrp_connections_open--;
     msrp_session *s = c->s;
     cairn__free(r->ctx, c);
@@ -230,11 +239,16 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
         evutil_closesocket(fd);
         return;
     }
+    if (!relay__conncap_take(r, MSRP_CAP, addr)) {
+        evutil_closesocket(fd);
+        return;
+    }
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     SSL *ssl = SSL_new(r->ssl);
     if (ssl == NULL || conn_new(r, &c) != CAIRN_OK) {
         SSL_free(ssl);
         evutil_closesocket(fd);
+        relay__conncap_put(r, MSRP_CAP, addr);
         return;
     }
     c->bev = bufferevent_openssl_socket_new(r->base, fd, ssl, BUFFEREVENT_SSL_ACCEPTING,
@@ -250,6 +264,7 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
         cairn_msrp_parser_destroy(c->p);
         cairn_msrp_reasm_destroy(c->reasm);
         cairn__free(r->ctx, c);
+        relay__conncap_put(r, MSRP_CAP, addr);
         return;
     }
     snprintf(c->addr, sizeof c->addr, "%s", addr);
