@@ -304,6 +304,38 @@ static void link_device(void **state)
                      CAIRN_ERR_NOT_FOUND);
 }
 
+/* cairn_engine_device_remove (ENG-RELAY-10): alice unlinks her second
+ * device; the relay forgets it, so bob's next message is one copy, and a
+ * device cannot remove itself or one the relay does not list. */
+static void remove_device(void **state)
+{
+    uint32_t devs[8];
+    size_t nd = 0;
+    long long q0, q1;
+    (void)state;
+    assert_int_equal(cairn_engine_device_remove(A.eng, 1), CAIRN_ERR_INVALID_ARG);
+    assert_int_equal(cairn_engine_device_remove(A.eng, 0), CAIRN_ERR_INVALID_ARG);
+    assert_int_equal(cairn_engine_device_remove(A.eng, 9), CAIRN_ERR_NOT_FOUND);
+    assert_int_equal(cairn_engine_device_remove(A.eng, 2), CAIRN_OK);
+    assert_int_equal(cairn_engine_devices(A.eng, NULL, devs, 8, &nd), CAIRN_OK);
+    assert_int_equal(nd, 1);
+    assert_int_equal(devs[0], 1);
+    assert_int_equal(cairn_engine_device_remove(A.eng, 2), CAIRN_ERR_NOT_FOUND);
+    q0 = rt_metric(&srv, "cairn_relay_messages_queued_total");
+    assert_int_equal(cairn_engine_send_text(B.eng, A.uri, "after unlinking", 15, NULL), CAIRN_OK);
+    q1 = rt_metric(&srv, "cairn_relay_messages_queued_total");
+    assert_int_equal(q1 - q0, 1);
+    assert_true(wait_for(&A, CAIRN_EVENT_MESSAGE, "after unlinking"));
+    settle(10); /* alice's delivered receipt to bob is queued by now */
+    q0 = rt_metric(&srv, "cairn_relay_messages_queued_total");
+    assert_int_equal(cairn_engine_send_text(A.eng, B.uri, "only to bob", 11, NULL), CAIRN_OK);
+    q1 = rt_metric(&srv, "cairn_relay_messages_queued_total");
+    assert_int_equal(q1 - q0, 1);
+    assert_true(wait_for(&B, CAIRN_EVENT_MESSAGE, "only to bob"));
+    settle(10);
+    assert_int_equal(count(&A2, CAIRN_EVENT_MESSAGE, "after unlinking"), 0);
+}
+
 /* cairn_account_import_identity: the pair must be one, the public key
  * valid, the store empty; an imported identity reads back like a created
  * one and survives reopening. */
@@ -356,6 +388,7 @@ int main(void)
         cmocka_unit_test(group),
         cmocka_unit_test(file),
         cmocka_unit_test(link_device),
+        cmocka_unit_test(remove_device),
         cmocka_unit_test(import_identity),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

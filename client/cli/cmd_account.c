@@ -3,6 +3,7 @@
  * contacts, devices (list, link a new device, approve it), verify (safety
  * number, QR, marking verified, accepting a changed key) and kt.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include <sodium.h>
@@ -156,7 +157,8 @@ int cmd_contacts(cli *c, int argc, char **argv)
 static const char DEVICES_HELP[] =
     "usage: cairn devices [list]\n"
     "       cairn --relay URL devices link       (on the NEW device: shows a code and QR, waits)\n"
-    "       cairn devices approve <code>         (on the EXISTING device)\n";
+    "       cairn devices approve <code>         (on the EXISTING device)\n"
+    "       cairn devices remove <id>            (unlink another device of this account)\n";
 
 int cmd_devices(cli *c, int argc, char **argv)
 {
@@ -231,6 +233,22 @@ int cmd_devices(cli *c, int argc, char **argv)
             cli_json_out(json_pack("{s:i}", "approved_device", (int)dev));
         else
             printf("sent the account to the new device (device %u)\n", dev);
+        return CLI_OK;
+    }
+    if (strcmp(argv[0], "remove") == 0 && argc == 2) {
+        char *end;
+        unsigned long id = strtoul(argv[1], &end, 10);
+        if (argv[1][0] < '1' || argv[1][0] > '9' || *end != '\0' || id > 0x7fffffff)
+            return cli_usage(DEVICES_HELP);
+        if ((r = cli_open(c, 0)) != CLI_OK)
+            return r;
+        rc = cairn_engine_device_remove(c->eng, (uint32_t)id);
+        if (rc != CAIRN_OK)
+            return cli_fail(c, rc, "remove");
+        if (c->json)
+            cli_json_out(json_pack("{s:i}", "removed_device", (int)id));
+        else
+            printf("removed device %lu\n", id);
         return CLI_OK;
     }
     return cli_usage(DEVICES_HELP);

@@ -13,7 +13,9 @@
  *                      device id and register it at the relay with the
  *                      derived secret (ENG-LINK-7, the account's consent)
  *                      -> PROVISION sealed -> "<m>.prov"; DEVICE_LINKED
- *                      when HELLO arrives
+ *                      when HELLO arrives; a device it registered but
+ *                      could not provision is removed again
+ *   any device:      device_remove(id): the relay forgets that device
  *
  * The identity is installed with cairn_account_import_identity. Mailbox
  * polls are spaced LINK_POLL_MS apart (at most four a second: the relay
@@ -194,7 +196,7 @@ cairn_status cairn_engine_link_approve(cairn_engine *e, const char *code, int ti
     size_t offer_len = 0, pl_len = 0, env_len = 0, nd = 0;
     uint32_t devs[ENGINE_MAX_DEVICES], next = 1;
     engine_payload p;
-    int waited = 0;
+    int waited = 0, registered = 0;
     cairn_status rc;
     if (e == NULL || code == NULL)
         return CAIRN_ERR_INVALID_ARG;
@@ -236,6 +238,7 @@ cairn_status cairn_engine_link_approve(cairn_engine *e, const char *code, int ti
      * meanwhile moves on to the next */
     for (int t = 0; rc == CAIRN_OK && t < LINK_REGISTER_TRIES; t++) {
         rc = e->net->ops->register_device(e->net, e->uri, next, e->identity, secret);
+        registered = rc == CAIRN_OK;
         if (rc != CAIRN_OK && rc != CAIRN_ERR_EXISTS)
             engine__fail(e, rc, "the relay refused to add device %u", next);
         if (rc != CAIRN_ERR_EXISTS)
@@ -267,11 +270,35 @@ cairn_status cairn_engine_link_approve(cairn_engine *e, const char *code, int ti
         box_name(&s, "prov", mb);
         rc = e->net->ops->mailbox_put(e->net, mb, env, env_len);
     }
+    /* Registered but never provisioned: nobody will ever hold its keys,
+     * so it must not stay listed (senders would skip it forever). */
+    if (rc != CAIRN_OK && registered)
+        (void)e->net->ops->remove_device(e->net, next);
     if (rc == CAIRN_OK && device)
         *device = next;
     cairn__free(e->ctx, env);
     cairn__free(e->ctx, offer);
     sodium_memzero(&s, sizeof(s));
+    engine__unlock(e);
+    return rc;
+}
+
+cairn_status cairn_engine_device_remove(cairn_engine *e, uint32_t device)
+{
+    cairn_status rc;
+    if (e == NULL || device == 0 || device > 0x7fffffff)
+        return CAIRN_ERR_INVALID_ARG;
+    engine__lock(e);
+    if (!e->have_identity)
+        rc = CAIRN_ERR_STATE;
+    else if (device == e->device)
+        rc = CAIRN_ERR_INVALID_ARG;
+    else
+        rc = engine__ensure_login(e);
+    if (rc == CAIRN_OK)
+        rc = e->net->ops->remove_device(e->net, device);
+    if (rc == CAIRN_OK || rc == CAIRN_ERR_NOT_FOUND)
+        (void)estore__device_forget(e, e->uri, device);
     engine__unlock(e);
     return rc;
 }

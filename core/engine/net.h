@@ -57,6 +57,9 @@ typedef struct engine_net_ops {
                                  size_t *len);
     cairn_status (*devices)(engine_net *n, const char *uri, uint32_t *out, size_t cap,
                             size_t *count);
+    /* Removes another device of the logged-in account with its queue and
+     * keys (ENG-RELAY-10). CAIRN_ERR_NOT_FOUND if the relay does not list it. */
+    cairn_status (*remove_device)(engine_net *n, uint32_t device);
     cairn_status (*send)(engine_net *n, const engine_envelope *env);
     /* Up to cap envelopes for this device; data owned by the caller. */
     cairn_status (*fetch)(engine_net *n, engine_envelope *out, size_t cap, size_t *count);

@@ -28,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <ftw.h>
 #include <sys/file.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
@@ -498,6 +499,49 @@ static cairn_status d_devices(engine_net *n, const char *uri, uint32_t *out, siz
     return k ? CAIRN_OK : CAIRN_ERR_NOT_FOUND;
 }
 
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    return remove(path) == 0 || errno == ENOENT ? 0 : -1;
+}
+
+/* The device directory is first renamed out of the listing (d_devices
+ * reads only decimal names), so a crash half way through the delete never
+ * leaves a listed device with half its files. */
+static cairn_status d_remove_device(engine_net *n, uint32_t device)
+{
+    net_dir *d = (net_dir *)n;
+    char dir[PATH_MAX_DIR], gone[PATH_MAX_DIR + 48];
+    uint8_t nonce[8];
+    cairn_status rc = CAIRN_OK;
+    int lk;
+    char *slash;
+    if (!d->logged_in || device == 0 || device > 0x7fffffff)
+        return CAIRN_ERR_INVALID_ARG;
+    /* our own user's directory is the parent of our device's */
+    snprintf(dir, sizeof(dir), "%s", d->me_dir);
+    slash = strrchr(dir, '/');
+    if (slash == NULL)
+        return CAIRN_ERR_INVALID_ARG;
+    snprintf(slash + 1, sizeof(dir) - (size_t)(slash + 1 - dir), "%u", device);
+    if (strcmp(dir, d->me_dir) == 0)
+        return CAIRN_ERR_INVALID_ARG; /* not ourselves */
+    cairn__random(n->ctx, nonce, sizeof(nonce));
+    snprintf(gone, sizeof(gone), "%s.removed-%02x%02x%02x%02x%02x%02x%02x%02x", dir, nonce[0],
+             nonce[1], nonce[2], nonce[3], nonce[4], nonce[5], nonce[6], nonce[7]);
+    lk = lock_root(d);
+    if (lk < 0)
+        return CAIRN_ERR_IO;
+    if (rename(dir, gone) != 0)
+        rc = errno == ENOENT ? CAIRN_ERR_NOT_FOUND : CAIRN_ERR_IO;
+    unlock_root(lk);
+    if (rc == CAIRN_OK && nftw(gone, rm_entry, 16, FTW_DEPTH | FTW_PHYS) != 0)
+        rc = CAIRN_ERR_IO;
+    return rc;
+}
+
 /* ---------------------------------------------------------- envelopes */
 
 static cairn_status d_send(engine_net *n, const engine_envelope *env)
@@ -763,9 +807,23 @@ static void d_destroy(engine_net *n)
 }
 
 static const engine_net_ops DIR_OPS = {
-    d_register,     d_login, d_upload_keys, d_prekey_count, d_fetch_bundle, d_devices,
-    d_send,         d_fetch, d_ack,         d_file_put,     d_file_get,     d_mailbox_put,
-    d_mailbox_take, d_fd,    d_drain,       d_destroy,
+    .register_device = d_register,
+    .login = d_login,
+    .upload_keys = d_upload_keys,
+    .prekey_count = d_prekey_count,
+    .fetch_bundle = d_fetch_bundle,
+    .devices = d_devices,
+    .remove_device = d_remove_device,
+    .send = d_send,
+    .fetch = d_fetch,
+    .ack = d_ack,
+    .file_put = d_file_put,
+    .file_get = d_file_get,
+    .mailbox_put = d_mailbox_put,
+    .mailbox_take = d_mailbox_take,
+    .fd = d_fd,
+    .drain = d_drain,
+    .destroy = d_destroy,
 };
 
 cairn_status engine__net_dir_open(const cairn_context *ctx, const char *path, engine_net **out)

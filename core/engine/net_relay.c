@@ -554,6 +554,19 @@ static cairn_status r_devices(engine_net *n, const char *uri, uint32_t *out, siz
     return rc;
 }
 
+static cairn_status r_remove_device(engine_net *n, uint32_t device)
+{
+    net_relay *r = (net_relay *)n;
+    char url[64];
+    long st = 0;
+    cairn_status rc;
+    json_t *j;
+    snprintf(url, sizeof(url), "/v1/devices/%u", device);
+    j = http_json(r, "DELETE", url, NULL, 1, &st, &rc);
+    json_decref(j);
+    return rc == CAIRN_OK ? status_rc(st) : rc;
+}
+
 /* ---------------------------------------------------------- delivery */
 
 static cairn_status r_send(engine_net *n, const engine_envelope *env)
@@ -853,9 +866,23 @@ static void r_destroy(engine_net *n)
 }
 
 static const engine_net_ops RELAY_OPS = {
-    r_register,     r_login, r_upload_keys, r_prekey_count, r_fetch_bundle, r_devices,
-    r_send,         r_fetch, r_ack,         r_file_put,     r_file_get,     r_mailbox_put,
-    r_mailbox_take, r_fd,    r_drain,       r_destroy,
+    .register_device = r_register,
+    .login = r_login,
+    .upload_keys = r_upload_keys,
+    .prekey_count = r_prekey_count,
+    .fetch_bundle = r_fetch_bundle,
+    .devices = r_devices,
+    .remove_device = r_remove_device,
+    .send = r_send,
+    .fetch = r_fetch,
+    .ack = r_ack,
+    .file_put = r_file_put,
+    .file_get = r_file_get,
+    .mailbox_put = r_mailbox_put,
+    .mailbox_take = r_mailbox_take,
+    .fd = r_fd,
+    .drain = r_drain,
+    .destroy = r_destroy,
 };
 
 cairn_status engine__net_relay_open(const cairn_context *ctx, const char *url, const char *ca_file,

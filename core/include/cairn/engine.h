@@ -301,6 +301,14 @@ CAIRN_EXPORT cairn_status cairn_engine_link_finish(cairn_engine *eng, int timeou
  * CAIRN_ERR_AUTH if the code does not match the offer. Since 0.1. */
 CAIRN_EXPORT cairn_status cairn_engine_link_approve(cairn_engine *eng, const char *code,
                                                     int timeout_ms, uint32_t *device);
+/* Removes another device of this account (a lost phone, a link that never
+ * finished): the relay deletes it with its queue and keys, and it leaves
+ * this device's fan-out at once; other devices and contacts stop sending
+ * to it when they next refresh the account's device list (ENG-FAN-3).
+ * The removed device's store is not touched. CAIRN_ERR_INVALID_ARG for
+ * this device itself or id 0, CAIRN_ERR_NOT_FOUND if the relay does not
+ * list it, CAIRN_ERR_STATE without an identity. Since 0.2. */
+CAIRN_EXPORT cairn_status cairn_engine_device_remove(cairn_engine *eng, uint32_t device);
 
 /* -------------------------------------------------------- verification */
 
