@@ -30,6 +30,8 @@ typedef struct party {
     cairn_engine *eng;
     cairn_event_type ev[MAXEV];
     char text[MAXEV][128];
+    size_t tlen[MAXEV];   /* the whole text's length and FNV-1a hash, */
+    uint32_t thash[MAXEV]; /* for texts longer than text[] keeps */
     int nev;
 } party;
 
@@ -39,12 +41,22 @@ static char relay_url[200], ca[700], *dir;
 static party A, B, C, A2;
 static const uint8_t KEY[32] = {7};
 
+static uint32_t fnv(const char *t, size_t n)
+{
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; t != NULL && i < n; i++)
+        h = (h ^ (uint8_t)t[i]) * 16777619u;
+    return h;
+}
+
 static void on_event(void *ud, const cairn_event *e)
 {
     party *p = ud;
     if (p->nev >= MAXEV)
         return;
     p->ev[p->nev] = e->type;
+    p->tlen[p->nev] = e->text_len;
+    p->thash[p->nev] = fnv(e->text, e->text_len);
     snprintf(p->text[p->nev], sizeof(p->text[0]), "%.*s%s%s", (int)e->text_len,
              e->text ? e->text : "", e->detail ? e->detail : "", e->file_name ? e->file_name : "");
     p->nev++;
@@ -161,6 +173,34 @@ static void offline(void **state)
     }
     assert_true(wait_for(&C, CAIRN_EVENT_MESSAGE, "queued one"));
     assert_true(wait_for(&C, CAIRN_EVENT_MESSAGE, "queued two"));
+}
+
+/* A text whose envelope does not fit a pager-mode MESSAGE (BIND-SIP-1,
+ * 1300 bytes) goes over an MSRP session to the relay (RELAY-MSRP-*) and
+ * arrives whole; so does a group message of the same size. */
+static int whole(party *p, const char *prefix, const char *text)
+{
+    for (int i = 0; i < p->nev; i++)
+        if (p->ev[i] == CAIRN_EVENT_MESSAGE && strncmp(p->text[i], prefix, strlen(prefix)) == 0)
+            return p->tlen[i] == strlen(text) && p->thash[i] == fnv(text, strlen(text));
+    return 0;
+}
+
+static void long_text(void **state)
+{
+    static char big[6001];
+    (void)state;
+    for (size_t i = 0; i < sizeof(big) - 1; i++)
+        big[i] = (char)('a' + i % 26);
+    big[0] = 'L';
+    big[sizeof(big) - 1] = '\0';
+    assert_int_equal(cairn_engine_send_text(A.eng, B.uri, big, strlen(big), NULL), CAIRN_OK);
+    assert_true(wait_for(&B, CAIRN_EVENT_MESSAGE, "Lbcdefghij"));
+    assert_true(whole(&B, "Lbcdefghij", big));
+    big[0] = 'M';
+    assert_int_equal(cairn_engine_send_text(B.eng, A.uri, big, strlen(big), NULL), CAIRN_OK);
+    assert_true(wait_for(&A, CAIRN_EVENT_MESSAGE, "Mbcdefghij"));
+    assert_true(whole(&A, "Mbcdefghij", big));
 }
 
 static void group(void **state)
@@ -385,6 +425,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(exchange),
         cmocka_unit_test(offline),
+        cmocka_unit_test(long_text),
         cmocka_unit_test(group),
         cmocka_unit_test(file),
         cmocka_unit_test(link_device),

@@ -628,7 +628,10 @@ static cairn_status send_body(net_relay *r, const char *to, const uint8_t *body,
     cairn_status rc;
     r->wait_status = 0;
     r->sending++;
-    rc = cairn_ua_pager_send(r->ua, to, "message/cpim", body, blen, r->wait_id);
+    /* pager mode while the MESSAGE fits 1300 bytes (BIND-SIP-1), else an
+     * MSRP session to that device through the relay (RELAY-MSRP-*), whose
+     * success REPORT, like a 202, comes only after the durable commit */
+    rc = cairn_ua_send(r->ua, to, "message/cpim", body, blen, r->wait_id);
     if (rc != CAIRN_OK) {
         r->wait_id[0] = '\0';
         r->sending--;
