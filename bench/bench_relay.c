@@ -847,8 +847,8 @@ int main(int argc, char **argv)
     bool want_full = strcmp(sync, "normal") != 0, want_normal = strcmp(sync, "full") != 0;
     if (want_full) {
         tg[nt].name = "relay sync=full";
-        tg[nt].config = "cairn-relay defaults: synchronous=full (fsync per group commit), "
-                        "commit_interval_ms=2, commit_batch=256";
+        tg[nt].config = "cairn-relay defaults: synchronous=full (fdatasync of the WAL per group "
+                        "commit, on the syncer thread), commit_interval_ms=0, commit_batch=256";
         tg[nt].p = P_SIP;
         if (!start_relay(&tg[nt], relay_bin, "full", extra_db))
             return 1;

@@ -56,8 +56,9 @@ static const opt OPTS[] = {
     S("database", "path", db_path, "", "SQLite database; empty = <state_dir>/relay.db"),
     S("database", "synchronous", synchronous, "full",
       "full (fsync every commit: survives power loss) or normal (WAL: survives process crashes only)"),
-    I("database", "commit_interval_ms", commit_interval_ms, "2", 0, 1000,
-      "group commit: longest a stored message waits for its commit"),
+    I("database", "commit_interval_ms", commit_interval_ms, "0", 0, 1000,
+      "group commit: longest a stored message waits for its commit (0 = as soon as the event loop "
+      "has handled the input that is ready)"),
     I("database", "commit_batch", commit_batch, "256", 1, 100000,
       "group commit: commit as soon as this many operations are pending"),
     B("auth", "require_registration_token", require_registration_token, "false",

@@ -3,10 +3,10 @@
  * store-and-forward server (see server/README.md and spec/relay-api.md).
  *
  * The relay is one process with one libevent loop and one SQLite
- * connection. Everything runs on the loop thread, so no state here is
+ * connection. Everything here runs on the loop thread, so no state here is
  * locked; the only blocking work on the loop is SQLite (bounded by group
- * commit) and Argon2id on a credential-cache miss (bounded by the cache and
- * the per-address rate limit). Files: config.c (INI), log.c, tls.c,
+ * commit). Argon2id and the per-commit fsync run on helper threads that
+ * only see their own job (runtime.h). Files: config.c (INI), log.c, tls.c,
  * store*.c (SQLite), batch.c (group commit), auth.c, ratelimit.c, http*.c,
  * keys_json.c, kt.c, sip_*.c, metrics.c, main.c.
  *
