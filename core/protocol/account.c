@@ -259,21 +259,12 @@ const char *cairn_account_last_error(const cairn_account *acct)
     return acct ? acct->last_error : "";
 }
 
-static void put_be32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)(v >> 24);
-    p[1] = (uint8_t)(v >> 16);
-    p[2] = (uint8_t)(v >> 8);
-    p[3] = (uint8_t)v;
-}
-
 cairn_status cairn_account_import_identity(cairn_account *acct, const char *uri, uint32_t device,
                                            const uint8_t public_key[CAIRN_PUBLIC_KEY_BYTES],
                                            const uint8_t private_key[32])
 {
-    uint8_t blob[33 + 32 + 8 + CAIRN_URI_MAX], check[32];
+    uint8_t check[32];
     uint32_t regid = 0;
-    size_t ulen;
     cairn_status rc;
 
     if (acct == NULL || public_key == NULL || private_key == NULL ||
@@ -295,28 +286,5 @@ cairn_status cairn_account_import_identity(cairn_account *acct, const char *uri,
         return proto__op_end(acct, proto__fail(acct, CAIRN_ERR_EXISTS, "identity exists"));
     if (signal_protocol_key_helper_generate_registration_id(&regid, 0, acct->sg) != 0)
         return proto__op_end(acct, CAIRN_ERR_CRYPTO);
-    ulen = strlen(uri);
-    memcpy(acct->identity_pub, public_key, 33);
-    memcpy(acct->identity_priv, private_key, 32);
-    acct->registration_id = regid;
-    acct->device = device;
-    memcpy(acct->uri, uri, ulen + 1);
-    acct->have_identity = 1;
-    memcpy(blob, public_key, 33);
-    memcpy(blob + 33, private_key, 32);
-    put_be32(blob + 65, regid);
-    put_be32(blob + 69, device);
-    memcpy(blob + 73, uri, ulen);
-    rc = store__meta_put(acct->store, "identity", blob, 73 + ulen);
-    sodium_memzero(blob, sizeof(blob));
-    if (rc == CAIRN_OK)
-        rc = proto__generate_signed_prekey(acct);
-    if (rc == CAIRN_OK)
-        rc = proto__generate_prekeys(acct, CAIRN_PREKEY_BATCH);
-    rc = proto__op_end(acct, rc);
-    if (rc != CAIRN_OK) {
-        acct->have_identity = 0;
-        sodium_memzero(acct->identity_priv, sizeof(acct->identity_priv));
-    }
-    return rc;
+    return proto__install_identity(acct, uri, device, public_key, private_key, regid);
 }

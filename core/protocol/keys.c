@@ -184,12 +184,48 @@ cairn_status proto__generate_signed_prekey(cairn_account *acct)
     return rc;
 }
 
+/* Makes (pub, priv) this account's identity as `device` of `uri` and
+ * stores it with its first signed pre-key and one-time pre-keys, then
+ * ends the caller's operation (proto__op_begin). If anything fails,
+ * the commit included, the rows are rolled back and the account is left
+ * without an identity in memory too. */
+cairn_status proto__install_identity(cairn_account *acct, const char *uri, uint32_t device,
+                                     const uint8_t pub[33], const uint8_t priv[32],
+                                     uint32_t regid)
+{
+    uint8_t blob[33 + 32 + 8 + CAIRN_URI_MAX];
+    size_t ulen = strlen(uri);
+    cairn_status rc;
+    memcpy(acct->identity_pub, pub, 33);
+    memcpy(acct->identity_priv, priv, 32);
+    acct->registration_id = regid;
+    acct->device = device;
+    memcpy(acct->uri, uri, ulen + 1);
+    acct->have_identity = 1;
+    memcpy(blob, pub, 33);
+    memcpy(blob + 33, priv, 32);
+    put32(blob + 65, regid);
+    put32(blob + 69, device);
+    memcpy(blob + 73, uri, ulen);
+    rc = store__meta_put(acct->store, "identity", blob, 73 + ulen);
+    sodium_memzero(blob, sizeof(blob));
+    if (rc == CAIRN_OK)
+        rc = proto__generate_signed_prekey(acct);
+    if (rc == CAIRN_OK)
+        rc = proto__generate_prekeys(acct, CAIRN_PREKEY_BATCH);
+    rc = proto__op_end(acct, rc);
+    if (rc != CAIRN_OK) {
+        acct->have_identity = 0;
+        sodium_memzero(acct->identity_priv, sizeof(acct->identity_priv));
+    }
+    return rc;
+}
+
 cairn_status cairn_account_create_identity(cairn_account *acct, const char *uri, uint32_t device)
 {
     ratchet_identity_key_pair *kp = NULL;
     signal_buffer *pub = NULL, *priv = NULL;
-    uint8_t blob[33 + 32 + 8 + CAIRN_URI_MAX];
-    size_t ulen;
+    uint8_t pk[33], sk[32];
     uint32_t regid = 0;
     cairn_status rc;
     int r;
@@ -214,36 +250,12 @@ cairn_status cairn_account_create_identity(cairn_account *acct, const char *uri,
         signal_buffer_bzero_free(priv);
         return proto__op_end(acct, r < 0 ? proto__map_signal(acct, r) : CAIRN_ERR_CRYPTO);
     }
-    ulen = strlen(uri);
-    memcpy(acct->identity_pub, signal_buffer_data(pub), 33);
-    memcpy(acct->identity_priv, signal_buffer_data(priv), 32);
+    memcpy(pk, signal_buffer_data(pub), 33);
+    memcpy(sk, signal_buffer_data(priv), 32);
     signal_buffer_free(pub);
     signal_buffer_bzero_free(priv);
-    acct->registration_id = regid;
-    acct->device = device;
-    memcpy(acct->uri, uri, ulen + 1);
-    acct->have_identity = 1;
-
-    memcpy(blob, acct->identity_pub, 33);
-    memcpy(blob + 33, acct->identity_priv, 32);
-    put32(blob + 65, regid);
-    put32(blob + 69, device);
-    memcpy(blob + 73, uri, ulen);
-    rc = store__meta_put(acct->store, "identity", blob, 73 + ulen);
-    sodium_memzero(blob, sizeof(blob));
-    if (rc == CAIRN_OK)
-        rc = proto__generate_signed_prekey(acct);
-    if (rc == CAIRN_OK)
-        rc = proto__generate_prekeys(acct, CAIRN_PREKEY_BATCH);
-    if (rc != CAIRN_OK) {
-        acct->have_identity = 0;
-        sodium_memzero(acct->identity_priv, sizeof(acct->identity_priv));
-    }
-    rc = proto__op_end(acct, rc);
-    if (rc != CAIRN_OK) {
-        acct->have_identity = 0;
-        sodium_memzero(acct->identity_priv, sizeof(acct->identity_priv));
-    }
+    rc = proto__install_identity(acct, uri, device, pk, sk, regid);
+    sodium_memzero(sk, sizeof(sk));
     return rc;
 }
 

@@ -75,6 +75,11 @@ CAIRN_MUST_CHECK cairn_status proto__check_ec_key(const ec_public_key *key);
 cairn_status proto__load_identity(cairn_account *acct);
 cairn_status proto__generate_prekeys(cairn_account *acct, unsigned count);
 cairn_status proto__generate_signed_prekey(cairn_account *acct);
+/* keys.c: installs an identity and ends the caller's operation (create
+ * and import share it). */
+cairn_status proto__install_identity(cairn_account *acct, const char *uri, uint32_t device,
+                                     const uint8_t pub[33], const uint8_t priv[32],
+                                     uint32_t regid);
 
 /* session.c */
 cairn_status proto__pad(cairn_account *acct, const uint8_t *in, size_t len, uint8_t **out,
