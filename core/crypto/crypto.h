@@ -51,6 +51,31 @@
 cairn_status cairn__crypto_provider_init(signal_crypto_provider *p,
                                          const cairn_context *ctx);
 
+/*
+ * A reserved HMAC state for the libsignal calls made between begin and end
+ * on this thread, for the provider of ctx. It works around
+ * libsignal-protocol-c 2.3.3: sender_message_key_create (reached from
+ * group_cipher_encrypt and group_cipher_decrypt) frees uninitialised
+ * pointers when an HMAC init fails inside it, so core must not let that
+ * init fail. While a reserve is active, an HMAC init takes the reserved
+ * state if it is free (libsignal keeps at most one HMAC state alive at a
+ * time there) instead of allocating, and its cleanup hands it back.
+ * begin allocates the state (CAIRN_ERR_NOMEM then, before libsignal is
+ * called); end releases it and must come on the same thread, after the
+ * libsignal call returned. The reserve lives in the caller's frame; the
+ * thread remembers only a pointer to it between begin and end (the one
+ * piece of thread-local state in libcairn; reserves nest). Other contexts
+ * on the thread are not affected.
+ */
+typedef struct cairn__hmac_reserve {
+    const cairn_context *ctx;
+    void *state;
+    int busy;
+    struct cairn__hmac_reserve *outer;
+} cairn__hmac_reserve;
+cairn_status cairn__hmac_reserve_begin(cairn__hmac_reserve *r, const cairn_context *ctx);
+void cairn__hmac_reserve_end(cairn__hmac_reserve *r);
+
 /* "openssl" or "mbedtls": a static string, never NULL. */
 const char *cairn__crypto_backend_name(void);
 

@@ -15,6 +15,9 @@
  *    cleanup(NULL) is a no-op, because libsignal calls cleanup on its
  *    error paths even when init failed);
  *  - a failed init leaves *context NULL;
+ *  - inside a cairn__hmac_reserve (crypto.h) an HMAC init for that context
+ *    uses the reserved state when it is free and never fails for lack of
+ *    memory; its cleanup returns the state instead of freeing it;
  *  - MAC and digest outputs on the stack, and the intermediate plaintext
  *    of encrypt/decrypt, are wiped before return; output signal_buffers
  *    are created only on success.
@@ -48,10 +51,58 @@ static int cb_random(uint8_t *data, size_t len, void *user_data)
     return cairn__random(ctx, data, len) == CAIRN_OK ? 0 : SG_ERR_UNKNOWN;
 }
 
+static _Thread_local cairn__hmac_reserve *tl_reserve;
+
+cairn_status cairn__hmac_reserve_begin(cairn__hmac_reserve *r, const cairn_context *ctx)
+{
+    if (r == NULL || ctx == NULL)
+        return CAIRN_ERR_INVALID_ARG;
+    r->ctx = ctx;
+    r->busy = 0;
+    r->state = cairn__calloc(ctx, 1, sizeof(crypto__hmac));
+    if (r->state == NULL)
+        return CAIRN_ERR_NOMEM;
+    r->outer = tl_reserve;
+    tl_reserve = r;
+    return CAIRN_OK;
+}
+
+void cairn__hmac_reserve_end(cairn__hmac_reserve *r)
+{
+    if (r == NULL || r->state == NULL)
+        return;
+    if (tl_reserve == r)
+        tl_reserve = r->outer;
+    if (r->busy)
+        crypto__hmac_clear(r->state);
+    cairn__free_secret(r->ctx, r->state, sizeof(crypto__hmac));
+    r->state = NULL;
+}
+
+/* The innermost active reserve of ctx on this thread, if any. */
+static cairn__hmac_reserve *reserve_of(const cairn_context *ctx)
+{
+    cairn__hmac_reserve *r = tl_reserve;
+    while (r && r->ctx != ctx)
+        r = r->outer;
+    return r;
+}
+
+static void hmac_release(const cairn_context *ctx, crypto__hmac *h)
+{
+    cairn__hmac_reserve *r = reserve_of(ctx);
+    crypto__hmac_clear(h);
+    if (r && r->state == h)
+        r->busy = 0;
+    else
+        cairn__free_secret(ctx, h, sizeof(*h));
+}
+
 static int cb_hmac_init(void **hmac_context, const uint8_t *key,
                         size_t key_len, void *user_data)
 {
     const cairn_context *ctx = user_data;
+    cairn__hmac_reserve *r;
     crypto__hmac *h;
     cairn_status st;
 
@@ -60,13 +111,18 @@ static int cb_hmac_init(void **hmac_context, const uint8_t *key,
     *hmac_context = NULL;
     if (ctx == NULL || (key == NULL && key_len != 0))
         return SG_ERR_INVAL;
-    h = cairn__alloc(ctx, sizeof(*h));
+    r = reserve_of(ctx);
+    if (r && !r->busy) {
+        h = r->state;
+        r->busy = 1;
+    } else {
+        h = cairn__alloc(ctx, sizeof(*h));
+    }
     if (h == NULL)
         return SG_ERR_NOMEM;
     st = crypto__hmac_init(h, key, key_len);
     if (st != CAIRN_OK) {
-        crypto__hmac_clear(h);
-        cairn__free_secret(ctx, h, sizeof(*h));
+        hmac_release(ctx, h);
         return to_sg(st);
     }
     *hmac_context = h;
@@ -108,8 +164,7 @@ static void cb_hmac_cleanup(void *hmac_context, void *user_data)
     const cairn_context *ctx = user_data;
     if (hmac_context == NULL || ctx == NULL)
         return;
-    crypto__hmac_clear(hmac_context);
-    cairn__free_secret(ctx, hmac_context, sizeof(crypto__hmac));
+    hmac_release(ctx, hmac_context);
 }
 
 static int cb_sha512_init(void **digest_context, void *user_data)

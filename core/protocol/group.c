@@ -17,6 +17,7 @@
 #include <signal/protocol.h>
 #include <signal/sender_key_record.h>
 
+#include "crypto.h"
 #include "protocol.h"
 
 #define CONV_PREFIX "group:"
@@ -445,12 +446,18 @@ cairn_status cairn_group_encrypt(cairn_account *acct, const char *group_id,
     self = skname(group_id, acct->uri, acct->device);
     rc = proto__pad(acct, plaintext, len, &padded, &plen);
     if (rc == CAIRN_OK) {
-        r = group_cipher_create(&cipher, acct->sgstore, &self, acct->sg);
-        if (r == 0)
-            r = group_cipher_encrypt(cipher, padded, plen, &msg);
-        if (r < 0)
-            rc = proto__map_signal(acct, r);
-        group_cipher_free(cipher);
+        /* libsignal crashes when an HMAC init fails inside it here */
+        cairn__hmac_reserve hr;
+        rc = cairn__hmac_reserve_begin(&hr, acct->ctx);
+        if (rc == CAIRN_OK) {
+            r = group_cipher_create(&cipher, acct->sgstore, &self, acct->sg);
+            if (r == 0)
+                r = group_cipher_encrypt(cipher, padded, plen, &msg);
+            if (r < 0)
+                rc = proto__map_signal(acct, r);
+            group_cipher_free(cipher);
+            cairn__hmac_reserve_end(&hr);
+        }
         cairn__free_secret(acct->ctx, padded, plen);
     }
     if (rc == CAIRN_OK) {
@@ -530,13 +537,19 @@ cairn_status cairn_group_decrypt(cairn_account *acct, const char *group_id,
     if (rc == CAIRN_OK)
         rc = have_sender_key(acct, group_id, from, sender_key_message_get_key_id(m));
     if (rc == CAIRN_OK) {
+        /* as in cairn_group_encrypt: no HMAC init may fail inside */
+        cairn__hmac_reserve hr;
         name = skname(group_id, from->uri, from->device);
-        r = group_cipher_create(&cipher, acct->sgstore, &name, acct->sg);
-        if (r == 0)
-            r = group_cipher_decrypt(cipher, m, NULL, &padded);
-        if (r < 0)
-            rc = proto__map_signal(acct, r);
-        group_cipher_free(cipher);
+        rc = cairn__hmac_reserve_begin(&hr, acct->ctx);
+        if (rc == CAIRN_OK) {
+            r = group_cipher_create(&cipher, acct->sgstore, &name, acct->sg);
+            if (r == 0)
+                r = group_cipher_decrypt(cipher, m, NULL, &padded);
+            if (r < 0)
+                rc = proto__map_signal(acct, r);
+            group_cipher_free(cipher);
+            cairn__hmac_reserve_end(&hr);
+        }
     }
     SIGNAL_UNREF(m);
     if (rc == CAIRN_OK)

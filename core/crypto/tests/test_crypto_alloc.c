@@ -157,11 +157,58 @@ static void provider_callbacks(void **state)
     cairn_context_destroy(ctx);
 }
 
+/* Inside a reserve (the libsignal 2.3.3 sender-key workaround) an HMAC
+ * init for that context cannot fail for lack of memory, twice in a row
+ * (cleanup hands the state back), while one for another context still
+ * allocates; after end everything is released. */
+static void hmac_reserve(void **state)
+{
+    cairn_context *ctx = cts_context(), *other = NULL;
+    signal_crypto_provider p, q;
+    cairn__hmac_reserve r;
+    uint8_t key[16] = {1};
+    long base;
+    void *h = NULL, *h2 = NULL;
+    (void)state;
+    assert_int_equal(cairn_context_create(NULL, &other), CAIRN_OK);
+    assert_int_equal(cairn__crypto_provider_init(&p, ctx), CAIRN_OK);
+    assert_int_equal(cairn__crypto_provider_init(&q, other), CAIRN_OK);
+    base = cts_live_allocations();
+    cts_fail_after(0);
+    assert_int_equal(cairn__hmac_reserve_begin(&r, ctx), CAIRN_ERR_NOMEM);
+    cts_fail_after(-1);
+    assert_int_equal(cts_live_allocations(), base);
+    assert_int_equal(cairn__hmac_reserve_begin(&r, ctx), CAIRN_OK);
+    cts_fail_after(0);
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(p.hmac_sha256_init_func(&h, key, sizeof(key), p.user_data), 0);
+        assert_non_null(h);
+        p.hmac_sha256_cleanup_func(h, p.user_data);
+    }
+    /* the reserve is one state: a second live one allocates (and fails) */
+    assert_int_equal(p.hmac_sha256_init_func(&h, key, sizeof(key), p.user_data), 0);
+    assert_int_equal(p.hmac_sha256_init_func(&h2, key, sizeof(key), p.user_data), SG_ERR_NOMEM);
+    assert_null(h2);
+    p.hmac_sha256_cleanup_func(h, p.user_data);
+    cts_fail_after(-1);
+    assert_int_equal(q.hmac_sha256_init_func(&h2, key, sizeof(key), q.user_data), 0);
+    q.hmac_sha256_cleanup_func(h2, q.user_data);
+    cairn__hmac_reserve_end(&r);
+    assert_int_equal(cts_live_allocations(), base);
+    /* after end the ordinary path is back */
+    cts_fail_after(0);
+    assert_int_equal(p.hmac_sha256_init_func(&h, key, sizeof(key), p.user_data), SG_ERR_NOMEM);
+    cts_fail_after(-1);
+    cairn_context_destroy(other);
+    cairn_context_destroy(ctx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(aes_helpers),
         cmocka_unit_test(provider_callbacks),
+        cmocka_unit_test(hmac_reserve),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -387,6 +387,22 @@ static void linking(void **state)
         assert_string_equal(s1, s2);
         assert_string_equal(s1, s3);
     }
+    /* ENG-RELAY-10 on the directory relay: alice unlinks the laptop; it is
+     * no longer listed and bob's next message does not reach it */
+    assert_int_equal(cairn_engine_device_remove(A.eng, 1), CAIRN_ERR_INVALID_ARG);
+    assert_int_equal(cairn_engine_device_remove(A.eng, 2), CAIRN_OK);
+    assert_int_equal(cairn_engine_device_remove(A.eng, 2), CAIRN_ERR_NOT_FOUND);
+    assert_int_equal(cairn_engine_devices(A.eng, NULL, devs, 8, &nd), CAIRN_OK);
+    assert_int_equal(nd, 1);
+    assert_int_equal(cairn_engine_send_text(B.eng, A.uri, "laptop gone", 11, id), CAIRN_OK);
+    {
+        party *left[] = {&A, &B};
+        pump(left, 2);
+    }
+    assert_non_null(find(&A, CAIRN_EVENT_MESSAGE, "laptop gone"));
+    /* the laptop's inbox went with it: processing says so */
+    assert_int_equal(cairn_engine_process(A2.eng, NULL), CAIRN_ERR_IO);
+    assert_null(find(&A2, CAIRN_EVENT_MESSAGE, "laptop gone"));
 }
 
 /* ENG-KT-7 / CORE-SESS-6: carol reinstalls; alice is told and must accept. */
@@ -530,10 +546,16 @@ static void torture(void **state)
         f = fopen(src, "w");
         fputs("small file", f);
         fclose(f);
+        char tgid[CAIRN_GROUP_ID_HEX];
+        assert_int_equal(cairn_engine_group_create(A.eng, "TT", m, 1, tgid), CAIRN_OK);
+        pump(all, 2);
         for (long i = 0; i < 3000; i += 37) {
             cts_fail_after(i);
-            /* (group_send is left out: libsignal-protocol-c 2.3.3 crashes
-             * in sender_message_key_create's own OOM path, reported) */
+            /* group sends and their decryption: libsignal-protocol-c
+             * 2.3.3 frees uninitialised pointers when an HMAC allocation
+             * fails inside sender_message_key_create; core reserves the
+             * HMAC state around group encrypt/decrypt (core/crypto) */
+            (void)cairn_engine_group_send(A.eng, tgid, "gt", 2, NULL);
             (void)cairn_engine_group_create(A.eng, "T", m, 1, gid);
             (void)cairn_engine_send_file(A.eng, B.uri, src, NULL, NULL, NULL, NULL);
             (void)cairn_engine_process(B.eng, NULL);
@@ -562,6 +584,7 @@ static void thread_mode(void **state)
 {
     int before, got = 0;
     (void)state;
+    B.nev = 0; /* room for 20 more (the torture filled the record) */
     assert_int_equal(cairn_engine_start(B.eng), CAIRN_OK);
     assert_int_equal(cairn_engine_start(B.eng), CAIRN_ERR_STATE);
     assert_true(cairn_engine_fd(B.eng) >= 0);
