@@ -25,8 +25,10 @@
  *
  *   bench_relay [--relay PATH] [--clients N] [--window W] [--seconds S]
  *               [--idle M] [--sync full|normal|both] [--runs R]
- *               [--commit-interval MS] [--no-mqtt]
+ *               [--commit-interval MS] [--no-mqtt] [--legacy]
  *
+ * --legacy leaves out options an older cairn-relay does not know, for
+ * before/after runs with the same load generator.
  * Prints figures; asserts nothing.
  */
 #include <arpa/inet.h>
@@ -39,6 +41,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -532,6 +535,8 @@ static pid_t spawn(char *const argv[], const char *log)
 {
     pid_t p = fork();
     if (p == 0) {
+        /* A server must not outlive an interrupted bench. */
+        prctl(PR_SET_PDEATHSIG, SIGTERM);
         int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
         if (fd >= 0) {
             dup2(fd, 1);
@@ -635,6 +640,9 @@ static double self_cpu_s(void)
            (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
 }
 
+/* Set by --legacy: the relay under test predates max_connections_per_address. */
+static bool g_legacy;
+
 static bool start_relay(target *t, const char *relay_bin, const char *sync, const char *extra_db)
 {
     char cfg[400], ports[400], log[400];
@@ -654,12 +662,13 @@ static bool start_relay(target *t, const char *relay_bin, const char *sync, cons
             "[server]\nhttps_listen = 127.0.0.1:0\nsip_listen = 127.0.0.1:0\nstate_dir = %s/state\n"
             "ports_file = %s\ndomain = example.org\n[database]\nsynchronous = %s\n%s"
             "[auth]\nargon2_opslimit = 1\nargon2_memlimit_kib = 1024\n"
-            "[limits]\nmax_connections = 100000\nmax_connections_per_address = 100000\n"
+            "[limits]\nmax_connections = 100000\n%s"
             "rate_account_per_second = 10000000\n"
             "rate_account_burst = 10000000\nrate_address_per_second = 10000000\n"
             "rate_address_burst = 10000000\nregister_timeout_seconds = 3600\n"
             "[log]\nlevel = warn\n",
-            t->dir, ports, sync, extra_db ? extra_db : "");
+            t->dir, ports, sync, extra_db ? extra_db : "",
+            g_legacy ? "" : "max_connections_per_address = 100000\n");
     fclose(f);
     char *rargv[] = {(char *)relay_bin, "-c", cfg, NULL};
     t->pid = spawn(rargv, log);
@@ -819,11 +828,13 @@ int main(int argc, char **argv)
             extra_db = extra;
         } else if (!strcmp(argv[i], "--no-mqtt"))
             mqtt = false;
+        else if (!strcmp(argv[i], "--legacy"))
+            g_legacy = true; /* for before/after runs against an older relay */
         else {
             fprintf(stderr,
                     "usage: bench_relay [--relay PATH] [--clients N] [--window W] [--seconds S]\n"
                     "                   [--idle M] [--sync full|normal|both] [--runs R]\n"
-                    "                   [--commit-interval MS] [--no-mqtt]\n");
+                    "                   [--commit-interval MS] [--no-mqtt] [--legacy]\n");
             return 2;
         }
     }
