@@ -18,6 +18,7 @@
  * read from the string, so the relay's own (fast, test) settings stay.
  */
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -283,8 +284,31 @@ static void test_argon2_off_loop(void **state)
     }
     curl_multi_cleanup(m);
     assert_int_equal(rt_metric(&s, "cairn_relay_argon2_held"), 0);
+
+    /* A client that gives up while its request is held: the relay answers
+     * into the void (evhttp detached the request), keeps serving and
+     * forgets the request (ASan would see a use after free or a leak). */
+    make_slow(&s, "sip:bob@example.org", sb); /* bob's Basic credentials: never cached */
+    char upb[128];
+    snprintf(upb, sizeof upb, "sip:bob@example.org.1:%s", sb);
+    CURL *q = basic_get(&s, "/v1/accounts/self", upb);
+    curl_easy_setopt(q, CURLOPT_TIMEOUT_MS, 100L);
+    assert_int_not_equal(curl_easy_perform(q), CURLE_OK);
+    curl_easy_cleanup(q);
+    long long left = 1;
+    for (int i = 0; i < 200 && left != 0; i++) {
+        usleep(20000);
+        left = rt_metric(&s, "cairn_relay_argon2_held");
+    }
+    assert_int_equal(left, 0);
+    assert_int_equal(rt_http(&s, "GET", "/healthz", NULL, NULL, NULL, 0, &r), 0);
+    assert_int_equal(r.code, 200);
+    free(r.body);
+    assert_int_equal(rt_sip_message(a, "sip:bob@example.org", "lim-2", NULL, "hi", 2), 202);
     rt_sip_close(a);
     rt_sip_close(b);
+    /* SIGTERM drains cleanly (exit status 0). */
+    assert_int_equal(rt_server_stop(&s, SIGTERM), 0);
     rt_server_cleanup(&s);
 }
 
