@@ -477,6 +477,9 @@ static void require_auditor(void **state)
             usleep(100000);
     }
     assert_int_equal(rc, CAIRN_OK);
+    /* (the directory's 503 before the auditor's first head is not taken
+     * for a rollback of a view alice never had) */
+    assert_false(seen(&RA, CAIRN_EVENT_KT_ALERT, "rollback"));
 
     /* the auditor freezes; bob's key enters the directory after it */
     kth_kill(&aud, SIGSTOP);

@@ -191,9 +191,12 @@ cairn_status ekt__check(cairn_engine *e, const char *uri, const uint8_t key[CAIR
         }
         return CAIRN_OK;
     }
-    if (rc == CAIRN_ERR_PROTOCOL) {
+    if (rc == CAIRN_ERR_PROTOCOL && cairn_ktv_tree_size(v) > 0) {
         /* the directory refused the tree size we already verified: it
-         * claims a smaller tree than it showed us (a rollback) */
+         * claims a smaller tree than it showed us (a rollback). (With an
+         * empty view nothing can be rolled back: an audited directory
+         * answers 503 until its auditor's first head; that is handled as
+         * unavailable below.) */
         cairn_ktv_destroy(v);
         snprintf(detail, sizeof(detail), "the directory refused our view for %s (rollback?)", uri);
         alert(e, uri, detail);
