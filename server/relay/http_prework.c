@@ -117,7 +117,9 @@ static void on_job(relay *r, relay_job *j)
 {
     struct relay_held *h = j->arg;
     sodium_memzero(j->secret, sizeof j->secret);
-    if (j->cancelled) {
+    if (j->cancelled || r->draining) {
+        /* No handler starts once draining: it could begin work (a KT
+         * publication) that the shutdown would cut short. */
         relay__http_error(h->req, 503, "shutting_down");
         held_free(r, h);
         return;
