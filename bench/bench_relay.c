@@ -103,7 +103,7 @@ typedef struct bench {
     struct event *pace_ev;
     uint16_t port;
     char secret[40];
-    pid_t server;            /* whose CPU the measured window reports */
+    pid_t server;                /* whose CPU the measured window reports */
     double server_cpu, self_cpu; /* shares of one core over that window */
 } bench;
 
@@ -144,13 +144,14 @@ static double self_cpu_s(void);
 static void sip_register(client *c, const char *auth)
 {
     struct evbuffer *o = bufferevent_get_output(c->bev);
-    evbuffer_add_printf(o,
-                        "REGISTER sip:example.org SIP/2.0\r\nVia: SIP/2.0/TLS 127.0.0.1;branch=z9hG4bKr%d\r\n"
-                        "Max-Forwards: 70\r\nFrom: <%s>;tag=r\r\nTo: <%s>\r\nCall-ID: reg-%d\r\n"
-                        "CSeq: %d REGISTER\r\nContact: <sip:d@127.0.0.1;transport=tls>\r\n"
-                        "Expires: 3600\r\n%s%s%sContent-Length: 0\r\n\r\n",
-                        c->idx, c->uri, c->uri, c->idx, auth ? 2 : 1, auth ? "Authorization: " : "",
-                        auth ? auth : "", auth ? "\r\n" : "");
+    evbuffer_add_printf(
+        o,
+        "REGISTER sip:example.org SIP/2.0\r\nVia: SIP/2.0/TLS 127.0.0.1;branch=z9hG4bKr%d\r\n"
+        "Max-Forwards: 70\r\nFrom: <%s>;tag=r\r\nTo: <%s>\r\nCall-ID: reg-%d\r\n"
+        "CSeq: %d REGISTER\r\nContact: <sip:d@127.0.0.1;transport=tls>\r\n"
+        "Expires: 3600\r\n%s%s%sContent-Length: 0\r\n\r\n",
+        c->idx, c->uri, c->uri, c->idx, auth ? 2 : 1, auth ? "Authorization: " : "",
+        auth ? auth : "", auth ? "\r\n" : "");
 }
 
 static void sip_send(client *c)
@@ -166,7 +167,8 @@ static void sip_send(client *c)
                         "Max-Forwards: 70\r\nFrom: <%s>;tag=f\r\nTo: <%s>\r\nCall-ID: m%d-%u\r\n"
                         "CSeq: 1 MESSAGE\r\nCairn-Msg-Id: m%d-%u\r\nContent-Type: message/cpim\r\n"
                         "Content-Length: %zu\r\n\r\n",
-                        to->uri, c->seq, c->uri, to->uri, c->idx, c->seq, c->idx, c->seq, sizeof body);
+                        to->uri, c->seq, c->uri, to->uri, c->idx, c->seq, c->idx, c->seq,
+                        sizeof body);
     evbuffer_add(bufferevent_get_output(c->bev), body, sizeof body);
     c->seq++;
 }
@@ -211,12 +213,13 @@ static void sip_on_msg(client *c, cairn_sip_msg *m)
             b->delivered++;
             lat_add(b, now_s() - t);
         }
-        evbuffer_add_printf(bufferevent_get_output(c->bev),
-                            "SIP/2.0 200 OK\r\nVia: %s\r\nFrom: %s\r\nTo: %s;tag=a\r\nCall-ID: %s\r\n"
-                            "CSeq: %s\r\nContent-Length: 0\r\n\r\n",
-                            cairn_sip_msg_header(m, "Via", 0), cairn_sip_msg_header(m, "From", 0),
-                            cairn_sip_msg_header(m, "To", 0), cairn_sip_msg_header(m, "Call-ID", 0),
-                            cairn_sip_msg_header(m, "CSeq", 0));
+        evbuffer_add_printf(
+            bufferevent_get_output(c->bev),
+            "SIP/2.0 200 OK\r\nVia: %s\r\nFrom: %s\r\nTo: %s;tag=a\r\nCall-ID: %s\r\n"
+            "CSeq: %s\r\nContent-Length: 0\r\n\r\n",
+            cairn_sip_msg_header(m, "Via", 0), cairn_sip_msg_header(m, "From", 0),
+            cairn_sip_msg_header(m, "To", 0), cairn_sip_msg_header(m, "Call-ID", 0),
+            cairn_sip_msg_header(m, "CSeq", 0));
     }
 }
 
@@ -420,8 +423,8 @@ static struct bufferevent *tls_connect(struct event_base *base, SSL_CTX *ssl, ui
     a.sin_port = htons(port);
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     SSL *s = SSL_new(ssl);
-    struct bufferevent *bev =
-        bufferevent_openssl_socket_new(base, -1, s, BUFFEREVENT_SSL_CONNECTING, BEV_OPT_CLOSE_ON_FREE);
+    struct bufferevent *bev = bufferevent_openssl_socket_new(
+        base, -1, s, BUFFEREVENT_SSL_CONNECTING, BEV_OPT_CLOSE_ON_FREE);
     if (bev == NULL)
         return NULL;
     if (bufferevent_socket_connect(bev, (struct sockaddr *)&a, sizeof a) != 0) {
@@ -762,8 +765,9 @@ static bool peak_run(bench *b, target *t, double secs, int run)
     t->peak_p99[run] = pct(b, 0.99) * 1e3;
     printf("  run %d %-22s peak %8.0f msg/s  p50 %6.2f ms  p99 %6.2f ms  (server CPU %3.0f%% = "
            "%.1f us/msg, load generator CPU %3.0f%%)\n",
-           run + 1, t->name, t->peak[run], t->peak_p50[run], t->peak_p99[run], t->cpu_peak[run] * 100,
-           t->peak[run] > 0 ? t->cpu_peak[run] / t->peak[run] * 1e6 : 0.0, b->self_cpu * 100);
+           run + 1, t->name, t->peak[run], t->peak_p50[run], t->peak_p99[run],
+           t->cpu_peak[run] * 100, t->peak[run] > 0 ? t->cpu_peak[run] / t->peak[run] * 1e6 : 0.0,
+           b->self_cpu * 100);
     fflush(stdout);
     disconnect_all(b);
     return true;
@@ -781,10 +785,11 @@ static bool half_run(bench *b, target *t, double secs, double rate, int run)
     t->half_rate[run] = measure(b, 1.0, secs, rate);
     t->half_p50[run] = pct(b, 0.50) * 1e3;
     t->half_p99[run] = pct(b, 0.99) * 1e3;
-    printf("  run %d %-22s at %6.0f msg/s paced: got %8.0f  p50 %6.2f ms  p99 %6.2f ms  (server CPU "
-           "%3.0f%%)\n",
-           run + 1, t->name, rate, t->half_rate[run], t->half_p50[run], t->half_p99[run],
-           b->server_cpu * 100);
+    printf(
+        "  run %d %-22s at %6.0f msg/s paced: got %8.0f  p50 %6.2f ms  p99 %6.2f ms  (server CPU "
+        "%3.0f%%)\n",
+        run + 1, t->name, rate, t->half_rate[run], t->half_p50[run], t->half_p99[run],
+        b->server_cpu * 100);
     fflush(stdout);
     disconnect_all(b);
     return true;
@@ -921,8 +926,8 @@ int main(int argc, char **argv)
 
     double mq = mqtt && nt > relays ? median(tg[relays].peak, runs) : NAN;
     printf("\nsummary (median of %d runs)\n", runs);
-    printf("%-8s %-18s %10s %9s %9s %8s %10s  %s\n", "phase", "target", "msg/s", "p50 ms",
-           "p99 ms", "ratio", "CPU us/msg", "goal");
+    printf("%-8s %-18s %10s %9s %9s %8s %10s  %s\n", "phase", "target", "msg/s", "p50 ms", "p99 ms",
+           "ratio", "CPU us/msg", "goal");
     for (int i = 0; i < nt; i++) {
         double pk = median(tg[i].peak, runs), us[16];
         for (int k = 0; k < runs; k++)

@@ -389,9 +389,9 @@ static void test_argon2_queue_full_and_failures(void **state)
         rt_resp r;
         char bad[40];
         snprintf(bad, sizeof bad, "%sbad", sa);
-        assert_int_equal(rt_http(&s, "GET", "/v1/accounts/self", "sip:alice@example.org.1", bad,
-                                 NULL, 0, &r),
-                         0);
+        assert_int_equal(
+            rt_http(&s, "GET", "/v1/accounts/self", "sip:alice@example.org.1", bad, NULL, 0, &r),
+            0);
         if (r.code == 429)
             limited_after = i;
         else

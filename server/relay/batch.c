@@ -12,8 +12,8 @@
  * Invariant: no 202 and no delivery of a row happens before the commit
  * that made the row durable. With synchronous=full the fsync that makes it
  * durable runs on the syncer thread (syncer.c) and the batch completes
- * (relay__batch_complete) when it is done; batches complete in order. Handlers needing their own transaction call
- * relay__tx_begin, which flushes the batch first.
+ * (relay__batch_complete) when it is done; batches complete in order. Handlers needing their own
+ * transaction call relay__tx_begin, which flushes the batch first.
  */
 #include <event2/event.h>
 
@@ -114,8 +114,8 @@ void relay__batch_complete(relay *r, relay_batch_result *b)
         r->m.queue_depth += b->depth_delta;
     }
     for (size_t i = 0; i < b->n_pending; i++)
-        relay__sip_after_commit(r, b->pending[i].conn_id, b->pending[i].req,
-                                b->pending[i].received, b->ok);
+        relay__sip_after_commit(r, b->pending[i].conn_id, b->pending[i].req, b->pending[i].received,
+                                b->ok);
     /* One read transaction for all the deliveries: each query on its own
      * would take and release a WAL read lock (two fcntl calls) per device.
      * Delivery only reads, so nothing inside needs a write transaction. */
@@ -148,7 +148,7 @@ void relay__batch_flush(relay *r)
     if (!ok)
         RLOGE("commit_failed", "ops=%d", r->tx_ops);
     /* Take the lists first: answering may start a new batch. */
-    relay_batch_result b = {r->pending, r->n_pending, r->touched, r->n_touched,
+    relay_batch_result b = {r->pending,       r->n_pending,         r->touched, r->n_touched,
                             r->batch_max_qid, r->batch_depth_delta, ok};
     r->pending = NULL;
     r->n_pending = r->cap_pending = 0;

@@ -131,7 +131,8 @@ static bool peer_of(int fd, char *out, size_t cap)
     if (fd < 0 || getpeername(fd, (struct sockaddr *)&ss, &l) != 0)
         return false;
     if (ss.ss_family == AF_INET)
-        return inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, out, (socklen_t)cap) != NULL;
+        return inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, out, (socklen_t)cap) !=
+               NULL;
     if (ss.ss_family == AF_INET6)
         return inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr, out, (socklen_t)cap) !=
                NULL;

@@ -80,7 +80,8 @@ static bool registration_secret(relay *r, struct evhttp_request *req,
         return false;
     json_t *doc = json_loadb(body, n, JSON_REJECT_DUPLICATES, NULL);
     json_t *js = json_object_get(doc, "secret");
-    bool ok = json_is_string(js) && relay__secret_valid(json_string_value(js), json_string_length(js));
+    bool ok =
+        json_is_string(js) && relay__secret_valid(json_string_value(js), json_string_length(js));
     if (ok)
         memcpy(out, json_string_value(js), json_string_length(js) + 1);
     json_decref(doc);
@@ -148,8 +149,10 @@ bool relay__prework_start(relay *r, struct evhttp_request *req, const char *path
 {
     relay_principal p;
     const char *hdr = evhttp_find_header(evhttp_request_get_input_headers(req), "Authorization");
-    bool verify = hdr != NULL && strncasecmp(hdr, "Basic ", 6) == 0 && !relay__auth_cached(r, hdr, &p);
-    bool reg = evhttp_request_get_command(req) == EVHTTP_REQ_POST && strcmp(path, "/v1/accounts") == 0;
+    bool verify =
+        hdr != NULL && strncasecmp(hdr, "Basic ", 6) == 0 && !relay__auth_cached(r, hdr, &p);
+    bool reg =
+        evhttp_request_get_command(req) == EVHTTP_REQ_POST && strcmp(path, "/v1/accounts") == 0;
     if (r->rt == NULL || r->rt->workers == NULL || (!verify && !reg))
         return false;
     struct relay_held *h = held_new(r);

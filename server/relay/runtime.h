@@ -21,9 +21,9 @@ typedef enum { RELAY_CAP_SIP = 0, RELAY_CAP_HTTPS = 1 } relay_conncap_kind;
 
 /* The state behind r->rt (created by relay__runtime_create). */
 struct relay_runtime {
-    relay_map cap[2];       /* keyed hash of the address -> count */
-    uint8_t cap_key[16];    /* SipHash key, random per process */
-    int https_ex_idx;       /* OpenSSL ex-data slot of HTTPS SSL objects */
+    relay_map cap[2];    /* keyed hash of the address -> count */
+    uint8_t cap_key[16]; /* SipHash key, random per process */
+    int https_ex_idx;    /* OpenSSL ex-data slot of HTTPS SSL objects */
     struct relay_workers *workers;
     struct relay_held *dispatching; /* the held request being dispatched */
     struct relay_syncer *syncer;    /* WAL fsync thread (syncer.c) */
@@ -150,13 +150,11 @@ bool relay__auth_cached(relay *r, const char *hdr, relay_principal *p);
 CAIRN_MUST_CHECK cairn_status relay__auth_prepare(relay *r, const char *hdr,
                                                   char uri[RELAY_URI_MAX + 1], uint32_t *device,
                                                   char secret[RELAY_SECRET_MAX + 1],
-                                                  char pwhash[crypto_pwhash_STRBYTES],
-                                                  bool *known);
+                                                  char pwhash[crypto_pwhash_STRBYTES], bool *known);
 /* After pwhash verified: true and *p (and a cache entry for hdr) only if
  * the device still exists and still holds pwhash. */
 CAIRN_MUST_CHECK bool relay__auth_confirm(relay *r, const char *hdr, const char *uri,
-                                          uint32_t device, const char *pwhash,
-                                          relay_principal *p);
+                                          uint32_t device, const char *pwhash, relay_principal *p);
 
 /* ---- HTTPS pre-step (http_prework.c) -------------------------------------- */
 

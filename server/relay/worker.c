@@ -48,8 +48,8 @@ static void run_job(relay_job *j)
     if (j->kind == RELAY_JOB_VERIFY)
         j->result = crypto_pwhash_str_verify(j->pwhash, j->secret, sl) == 0 ? 0 : -1;
     else
-        j->result = crypto_pwhash_str(j->pwhash, j->secret, sl, j->opslimit, j->memlimit) == 0 ? 0
-                                                                                             : -1;
+        j->result =
+            crypto_pwhash_str(j->pwhash, j->secret, sl, j->opslimit, j->memlimit) == 0 ? 0 : -1;
 }
 
 static void *worker_main(void *arg)
