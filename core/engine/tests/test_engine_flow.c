@@ -319,10 +319,13 @@ static void files(void **state)
                      CAIRN_ERR_EXISTS);
     /* ENG-FILE-4: a blob swapped at the relay is refused */
     {
+        /* a flipped bit: a fixed byte written over the blob left it intact
+         * whenever the ciphertext already had that byte there */
         char cmd[1400], out2[600];
         snprintf(cmd, sizeof(cmd),
-                 "for f in %s/relay/files/*; do printf 'x' | dd of=$f bs=1 seek=100 conv=notrunc "
-                 "2>/dev/null; done",
+                 "for f in %s/relay/files/*; do b=$(od -An -tu1 -j100 -N1 \"$f\"); "
+                 "printf \"\\\\$(printf %%03o $((b ^ 1)))\" | dd of=\"$f\" bs=1 seek=100 "
+                 "conv=notrunc 2>/dev/null || exit 1; done",
                  dir);
         assert_int_equal(system(cmd), 0);
         snprintf(out2, sizeof(out2), "%s/tampered.bin", dir);
