@@ -163,13 +163,13 @@ static void test_https_address_cap(void **state)
 }
 
 /* Rewrites a device's stored Argon2id string with an expensive one. */
-static void make_slow(rt_server *s, const char *uri, const char *secret)
+static void make_slow(rt_server *s, const char *uri, const char *secret, unsigned long long ops)
 {
     char db[700], hash[crypto_pwhash_STRBYTES];
     sqlite3 *h;
     sqlite3_stmt *st;
-    /* ~64 MiB and 4 passes: hundreds of milliseconds per verification. */
-    assert_int_equal(crypto_pwhash_str(hash, secret, strlen(secret), 4, 64u << 20), 0);
+    /* ~64 MiB and `ops` passes: tens of milliseconds per pass. */
+    assert_int_equal(crypto_pwhash_str(hash, secret, strlen(secret), ops, 64u << 20), 0);
     snprintf(db, sizeof db, "%s/state/relay.db", s->dir);
     assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
     sqlite3_busy_timeout(h, 10000);
@@ -238,7 +238,7 @@ static void test_argon2_off_loop(void **state)
     assert_non_null(b);
     assert_int_equal(rt_sip_register(a, "sip:alice@example.org", 1, sa), 200);
     assert_int_equal(rt_sip_register(b, "sip:bob@example.org", 1, sb), 200);
-    make_slow(&s, "sip:alice@example.org", sa);
+    make_slow(&s, "sip:alice@example.org", sa, 10);
 
     /* Four requests with alice's (uncached) credentials: one worker runs
      * them one after the other. */
@@ -288,7 +288,9 @@ static void test_argon2_off_loop(void **state)
     /* A client that gives up while its request is held: the relay answers
      * into the void (evhttp detached the request), keeps serving and
      * forgets the request (ASan would see a use after free or a leak). */
-    make_slow(&s, "sip:bob@example.org", sb); /* bob's Basic credentials: never cached */
+    /* bob's Basic credentials were never used: not cached. Slow enough that
+     * the client surely gives up first. */
+    make_slow(&s, "sip:bob@example.org", sb, 40);
     char upb[128];
     snprintf(upb, sizeof upb, "sip:bob@example.org.1:%s", sb);
     CURL *q = basic_get(&s, "/v1/accounts/self", upb);
@@ -325,7 +327,7 @@ static void test_argon2_queue_full_and_failures(void **state)
                      0);
     rt_secret(sa);
     assert_int_equal(rt_register(&s, "sip:alice@example.org", 1, sa, NULL, NULL, NULL), 201);
-    make_slow(&s, "sip:alice@example.org", sa);
+    make_slow(&s, "sip:alice@example.org", sa, 4);
     snprintf(up, sizeof up, "sip:alice@example.org.1:%s", sa);
     CURLM *m = curl_multi_init();
     CURL *h[5];
