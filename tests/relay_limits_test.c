@@ -327,7 +327,7 @@ static void test_argon2_queue_full_and_failures(void **state)
                      0);
     rt_secret(sa);
     assert_int_equal(rt_register(&s, "sip:alice@example.org", 1, sa, NULL, NULL, NULL), 201);
-    make_slow(&s, "sip:alice@example.org", sa, 4);
+    make_slow(&s, "sip:alice@example.org", sa, 10);
     snprintf(up, sizeof up, "sip:alice@example.org.1:%s", sa);
     CURLM *m = curl_multi_init();
     CURL *h[5];
