@@ -157,77 +157,6 @@ static cairn_status p_body(void *ud, const cairn_msrp_msg *m, const uint8_t *p, 
     return CAIRN_OK;
 }
 
-static const char SP_BEGIN[] = "SAVEPOINT msrp";
-static const char SP_RELEASE[] = "RELEASE msrp";
-static const char SP_ROLLBACK[] = "ROLLBACK TO msrp";
-
-static bool step_sql(relay *r, const char *sql)
-{
-    sqlite3_stmt *st = relay__stmt(r, sql);
-    if (st == NULL)
-        return false;
-    int rc = sqlite3_step(st);
-    sqlite3_reset(st);
-    return rc == SQLITE_DONE;
-}
-
-/* One copy per device of the recipient account but the sender (or only
- * for the device the Request-URI's gr named, RELAY-DEV-2), with the same
- * statements, quota rule and batch bookkeeping as pager mode
- * (sip_message.c; RELAY-Q-1, Q-5). CAIRN_ERR_LIMIT when a queue is full,
- * CAIRN_ERR_STORE on a database error (the caller rolls back). */
-static cairn_status enqueue(relay *r, const msrp_session *s, const char *msg_id,
-                            const uint8_t *body, size_t blen, int64_t now, int *copies)
-{
-    static const char SEL[] = "SELECT id, device FROM devices WHERE account=? ORDER BY device";
-    static const char QUOTA[] =
-        "UPDATE devices SET q_count=q_count+1, q_bytes=q_bytes+?1"
-        " WHERE id=?2 AND q_count<?3 AND q_bytes+?1<=?4";
-    static const char INS[] =
-        "INSERT INTO queue(device_row,msg_id,sender,sender_device,content_type,body,enqueued,"
-        "expires) VALUES(?,?,?,?,?,?,?,?)";
-    int64_t rows[1024];
-    size_t n = 0;
-    sqlite3_stmt *st = relay__stmt(r, SEL);
-    if (st == NULL)
-        return CAIRN_ERR_STORE;
-    sqlite3_bind_int64(st, 1, s->recipient_account);
-    while (sqlite3_step(st) == SQLITE_ROW && n < CAIRN_ARRAY_LEN(rows))
-        if (s->only_device == 0 || sqlite3_column_int64(st, 1) == (sqlite3_int64)s->only_device)
-            rows[n++] = sqlite3_column_int64(st, 0);
-    sqlite3_reset(st);
-    for (size_t i = 0; i < n; i++) {
-        if (rows[i] == s->who.device_row)
-            continue;
-        if ((st = relay__stmt(r, QUOTA)) == NULL)
-            return CAIRN_ERR_STORE;
-        sqlite3_bind_int64(st, 1, (sqlite3_int64)blen);
-        sqlite3_bind_int64(st, 2, rows[i]);
-        sqlite3_bind_int64(st, 3, r->cfg.max_messages);
-        sqlite3_bind_int64(st, 4, r->cfg.max_bytes);
-        if (sqlite3_step(st) != SQLITE_DONE)
-            return CAIRN_ERR_STORE;
-        if (sqlite3_changes(r->db) == 0)
-            return CAIRN_ERR_LIMIT;
-        if ((st = relay__stmt(r, INS)) == NULL)
-            return CAIRN_ERR_STORE;
-        sqlite3_bind_int64(st, 1, rows[i]);
-        sqlite3_bind_text(st, 2, msg_id, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 3, s->who.uri, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 4, s->who.device);
-        sqlite3_bind_text(st, 5, "message/cpim", -1, SQLITE_STATIC);
-        sqlite3_bind_blob(st, 6, body, (int)blen, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 7, now);
-        sqlite3_bind_int64(st, 8, now + r->cfg.ttl_seconds * 1000);
-        if (sqlite3_step(st) != SQLITE_DONE)
-            return CAIRN_ERR_STORE;
-        relay__batch_note_queue(r, sqlite3_last_insert_rowid(r->db), 1);
-        relay__batch_touch(r, rows[i]);
-        (*copies)++;
-    }
-    return CAIRN_OK;
-}
-
 /* Stores a complete message; on success the REPORT waits for the commit
  * (pend is handed to the batch). Returns 0, or the failure REPORT code. */
 static int store(msrp_conn *c, msrp_pending *pend, const char *ctype, const uint8_t *data,
@@ -236,7 +165,6 @@ static int store(msrp_conn *c, msrp_pending *pend, const char *ctype, const uint
     relay *r = c->r;
     msrp_session *s = c->s;
     char msg_id[65];
-    int copies = 0;
     int64_t now = relay__now_ms();
 
     *why = NULL;
@@ -245,17 +173,13 @@ static int store(msrp_conn *c, msrp_pending *pend, const char *ctype, const uint
         cairn__random(r->ctx, rnd, sizeof rnd);
         cairn__hex_encode(msg_id, rnd, sizeof rnd);
     }
-    if (!relay__batch_begin(r) || !step_sql(r, SP_BEGIN))
+    relay_enqueue q;
+    if (!relay__enqueue_begin(r, &q))
         return 500;
-    /* As in sip_message.c: a rolled-back row id may be reused, so the
-     * batch forgets what this message noted. */
-    int64_t saved_max = r->batch_max_qid;
-    cairn_status st = enqueue(r, s, msg_id, data, len, now, &copies);
+    cairn_status st = relay__enqueue_account(r, &q, &s->who, s->recipient_account, s->only_device,
+                                             msg_id, "message/cpim", data, len, now);
     if (st != CAIRN_OK) {
-        step_sql(r, SP_ROLLBACK);
-        step_sql(r, SP_RELEASE);
-        r->batch_max_qid = saved_max;
-        r->batch_depth_delta -= copies;
+        relay__enqueue_abort(r, &q);
         if (st == CAIRN_ERR_LIMIT) {
             r->m.messages_rejected_quota++;
             *why = "recipient queue full";
@@ -263,8 +187,7 @@ static int store(msrp_conn *c, msrp_pending *pend, const char *ctype, const uint
         }
         return 500;
     }
-    step_sql(r, SP_RELEASE);
-    r->m.messages_queued_total += (uint64_t)copies;
+    relay__enqueue_done(r, &q);
     r->m.msrp_messages_total++;
     if (relay__batch_add_pending(r, c->id, relay__mono_s(), pend) != CAIRN_OK)
         return 500; /* stored all the same; the sender may resend (dedup by id) */

@@ -534,6 +534,23 @@ void relay__msrp_after_commit(relay *r, uint64_t conn_id, void *pending, double 
 
 /* store_queue.c */
 /* Expired rows are deleted (TTL); returns how many. */
+/* Storing one message's copies (store_queue.c). begin opens the batch
+ * and a savepoint (false: answer 500); enqueue_account stores one copy
+ * per device of account but the sender's (only device `only` when not 0):
+ * CAIRN_ERR_LIMIT when a queue is full (RELAY-Q-5), CAIRN_ERR_STORE on a
+ * database error; after any error the caller calls abort (nothing of the
+ * message stays), otherwise done. */
+typedef struct relay_enqueue {
+    int64_t saved_max;
+    int copies;
+} relay_enqueue;
+bool relay__enqueue_begin(relay *r, relay_enqueue *q);
+cairn_status relay__enqueue_account(relay *r, relay_enqueue *q, const relay_principal *from,
+                                    int64_t account, uint32_t only, const char *msg_id,
+                                    const char *ctype, const uint8_t *body, size_t blen,
+                                    int64_t now);
+void relay__enqueue_abort(relay *r, relay_enqueue *q);
+void relay__enqueue_done(relay *r, relay_enqueue *q);
 int64_t relay__queue_sweep(relay *r, int64_t now_ms);
 CAIRN_MUST_CHECK cairn_status relay__queue_depth_load(relay *r);
 

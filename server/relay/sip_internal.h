@@ -61,6 +61,11 @@ void sip__handle_register(sip_conn *c, const cairn_sip_msg *m);
 
 /* sip_message.c: takes ownership of m. */
 void sip__handle_message(sip_conn *c, cairn_sip_msg *m, double received);
+/* RELAY-DEV-2/3 (MESSAGE and INVITE alike): the addressed device must be
+ * listed for the account and must not be the sender itself; otherwise
+ * answers m (400, 410 with Cairn-Devices, or 500) and returns false. */
+bool sip__device_ok(sip_conn *c, const cairn_sip_msg *m, const char *uri, int64_t account,
+                    uint32_t device);
 
 /* sip_deliver.c */
 void sip__deliver_more(sip_conn *c);

@@ -112,33 +112,6 @@ static bool copy_str(char *dst, size_t cap, const char *p, size_t n)
     return true;
 }
 
-/* RELAY-DEV-2/3 for sessions: the addressed device must be listed and
- * must not be the sender; answers as MESSAGE does and returns false. */
-static bool device_ok(sip_conn *c, const cairn_sip_msg *m, const char *uri, int64_t account,
-                      uint32_t device)
-{
-    char list[1200], hdr[2 * RELAY_URI_MAX + sizeof list + 128];
-    if (account == c->who.account_row && device == c->who.device) {
-        sip__respond(c, m, 400, "Bad Request",
-                     "Warning: 399 cairn-relay \"addressed to the sending device\"\r\n");
-        return false;
-    }
-    cairn_status st = relay__device_of_account(c->r, account, device, NULL);
-    if (st == CAIRN_OK)
-        return true;
-    if (st != CAIRN_ERR_NOT_FOUND) {
-        sip__respond(c, m, 500, "Server Internal Error", "Retry-After: 5\r\n");
-        return false;
-    }
-    relay__devices_format(c->r, account, list, sizeof list);
-    snprintf(hdr, sizeof hdr,
-             "Warning: 399 cairn-relay \"unknown device %u of %s\"\r\n"
-             "Cairn-Devices: <%s> %s\r\n",
-             device, uri, uri, list);
-    sip__respond(c, m, 410, "Gone", hdr);
-    return false;
-}
-
 void sip__handle_invite(sip_conn *c, const cairn_sip_msg *m)
 {
     relay *r = c->r;
@@ -185,11 +158,10 @@ void sip__handle_invite(sip_conn *c, const cairn_sip_msg *m)
         sip__respond(c, m, 400, "Bad Request", "Warning: 399 cairn-relay \"bad gr parameter\"\r\n");
         return;
     }
-    if (only != 0 && !device_ok(c, m, one, account, only))
+    if (only != 0 && !sip__device_ok(c, m, one, account, only))
         return;
     if (cid == NULL || from == NULL || cairn_sip_msg_tag(m, "From", &ft) != CAIRN_OK ||
-        ft.len == 0 || cairn_sip_msg_addr(m, "Contact", 0, &contact) != CAIRN_OK ||
-        contact.star) {
+        ft.len == 0 || cairn_sip_msg_addr(m, "Contact", 0, &contact) != CAIRN_OK || contact.star) {
         sip__respond(c, m, 400, "Bad Request",
                      "Warning: 399 cairn-relay \"From tag, Call-ID and Contact required\"\r\n");
         return;
@@ -263,8 +235,7 @@ void sip__handle_invite(sip_conn *c, const cairn_sip_msg *m)
     r->m.msrp_sessions_open++;
 
     char contact_hdr[RELAY_STR_MAX + 64];
-    snprintf(contact_hdr, sizeof contact_hdr, "Contact: <sip:%s;transport=tls>\r\n",
-             r->cfg.domain);
+    snprintf(contact_hdr, sizeof contact_hdr, "Contact: <sip:%s;transport=tls>\r\n", r->cfg.domain);
     reply(c, m, 100, "Trying", NULL, NULL, NULL);
     reply(c, m, 200, "OK", s->local_tag, contact_hdr, &sdp);
     cairn__buf_free(&sdp);

@@ -36,85 +36,8 @@ static bool msg_id_valid(const char *s)
     return true;
 }
 
-typedef enum { ENQ_OK, ENQ_QUOTA, ENQ_DB } enq_result;
-
-/* Savepoint statements, prepared once (sqlite3_exec would parse them for
- * every message). */
-static bool step_sql(relay *r, const char *sql)
-{
-    sqlite3_stmt *st = relay__stmt(r, sql);
-    if (st == NULL)
-        return false;
-    int rc = sqlite3_step(st);
-    sqlite3_reset(st);
-    return rc == SQLITE_DONE;
-}
-static const char SP_BEGIN[] = "SAVEPOINT msg";
-static const char SP_RELEASE[] = "RELEASE msg";
-static const char SP_ROLLBACK[] = "ROLLBACK TO msg";
-
-/* Stores one copy for every device of account (but the sender's), or only
- * for device `only` when it is not 0. */
-static enq_result enqueue_account(sip_conn *c, int64_t account, uint32_t only, const char *msg_id,
-                                  const char *ctype, const uint8_t *body, size_t blen,
-                                  int64_t now, int *copies)
-{
-    static const char SEL[] = "SELECT id, device FROM devices WHERE account=? ORDER BY device";
-    static const char QUOTA[] =
-        "UPDATE devices SET q_count=q_count+1, q_bytes=q_bytes+?1"
-        " WHERE id=?2 AND q_count<?3 AND q_bytes+?1<=?4";
-    static const char INS[] =
-        "INSERT INTO queue(device_row,msg_id,sender,sender_device,content_type,body,enqueued,"
-        "expires) VALUES(?,?,?,?,?,?,?,?)";
-    relay *r = c->r;
-    int64_t rows[1024];
-    size_t n = 0;
-    sqlite3_stmt *st = relay__stmt(r, SEL);
-    if (st == NULL)
-        return ENQ_DB;
-    sqlite3_bind_int64(st, 1, account);
-    while (sqlite3_step(st) == SQLITE_ROW && n < CAIRN_ARRAY_LEN(rows))
-        if (only == 0 || sqlite3_column_int64(st, 1) == (sqlite3_int64)only)
-            rows[n++] = sqlite3_column_int64(st, 0);
-    sqlite3_reset(st);
-    for (size_t i = 0; i < n; i++) {
-        if (rows[i] == c->who.device_row)
-            continue;
-        st = relay__stmt(r, QUOTA);
-        if (st == NULL)
-            return ENQ_DB;
-        sqlite3_bind_int64(st, 1, (sqlite3_int64)blen);
-        sqlite3_bind_int64(st, 2, rows[i]);
-        sqlite3_bind_int64(st, 3, r->cfg.max_messages);
-        sqlite3_bind_int64(st, 4, r->cfg.max_bytes);
-        if (sqlite3_step(st) != SQLITE_DONE)
-            return ENQ_DB;
-        if (sqlite3_changes(r->db) == 0)
-            return ENQ_QUOTA;
-        st = relay__stmt(r, INS);
-        if (st == NULL)
-            return ENQ_DB;
-        sqlite3_bind_int64(st, 1, rows[i]);
-        sqlite3_bind_text(st, 2, msg_id, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 3, c->who.uri, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 4, c->who.device);
-        sqlite3_bind_text(st, 5, ctype, -1, SQLITE_STATIC);
-        sqlite3_bind_blob(st, 6, body, (int)blen, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 7, now);
-        sqlite3_bind_int64(st, 8, now + r->cfg.ttl_seconds * 1000);
-        if (sqlite3_step(st) != SQLITE_DONE)
-            return ENQ_DB;
-        relay__batch_note_queue(r, sqlite3_last_insert_rowid(r->db), 1);
-        relay__batch_touch(r, rows[i]);
-        (*copies)++;
-    }
-    return ENQ_OK;
-}
-
-/* RELAY-DEV-2/3: the addressed device must be listed for the account and
- * must not be the sender itself; otherwise answers and returns false. */
-static bool sip__device_ok(sip_conn *c, const cairn_sip_msg *m, const char *uri, int64_t account,
-                           uint32_t device)
+bool sip__device_ok(sip_conn *c, const cairn_sip_msg *m, const char *uri, int64_t account,
+                    uint32_t device)
 {
     char list[1200], hdr[2 * RELAY_URI_MAX + sizeof list + 128];
     if (account == c->who.account_row && device == c->who.device) {
@@ -148,7 +71,6 @@ void sip__handle_message(sip_conn *c, cairn_sip_msg *m, double received)
     size_t blen;
     const uint8_t *body = cairn_sip_msg_body(m, &blen);
     int64_t now = relay__now_ms();
-    int copies = 0;
     uint32_t one_dev = 0;
 
     if (!c->registered) {
@@ -218,21 +140,18 @@ void sip__handle_message(sip_conn *c, cairn_sip_msg *m, double received)
         if (dv != 0 && !sip__device_ok(c, m, u, accounts[i], dv))
             goto done;
     }
-    if (!relay__batch_begin(r) || !step_sql(r, SP_BEGIN)) {
+    relay_enqueue q;
+    if (!relay__enqueue_begin(r, &q)) {
         sip__respond(c, m, 500, "Server Internal Error", NULL);
         goto done;
     }
-    /* A rolled-back row id may be handed out again by the next insert, so
-     * the batch must forget it: otherwise committed_max could cover a row
-     * that is not committed yet. */
-    int64_t saved_max = r->batch_max_qid;
     for (size_t i = 0; i < nrec; i++) {
-        enq_result er = enqueue_account(c, accounts[i], rl ? rl->device[i] : one_dev, msg_id,
-                                        ctype, body, blen, now, &copies);
-        if (er != ENQ_OK) {
-            step_sql(r, SP_ROLLBACK);
-            step_sql(r, SP_RELEASE);
-            if (er == ENQ_QUOTA) {
+        cairn_status er =
+            relay__enqueue_account(r, &q, &c->who, accounts[i], rl ? rl->device[i] : one_dev,
+                                   msg_id, ctype, body, blen, now);
+        if (er != CAIRN_OK) {
+            relay__enqueue_abort(r, &q);
+            if (er == CAIRN_ERR_LIMIT) {
                 r->m.messages_rejected_quota++;
                 snprintf(warn, sizeof warn,
                          "Warning: 399 cairn-relay \"queue full for %s\"\r\n"
@@ -242,13 +161,10 @@ void sip__handle_message(sip_conn *c, cairn_sip_msg *m, double received)
             } else {
                 sip__respond(c, m, 500, "Server Internal Error", NULL);
             }
-            r->batch_max_qid = saved_max;
-            r->batch_depth_delta -= copies;
             goto done;
         }
     }
-    step_sql(r, SP_RELEASE);
-    r->m.messages_queued_total += (uint64_t)copies;
+    relay__enqueue_done(r, &q);
     if (relay__batch_add_pending(r, c->id, received, m) != CAIRN_OK) {
         sip__respond(c, m, 500, "Server Internal Error", NULL);
         goto done;
