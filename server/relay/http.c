@@ -27,7 +27,6 @@
 #include "relay.h"
 #include "runtime.h"
 
-uint16_t relay__bound_port(int fd);
 
 static struct bufferevent *bevcb(struct event_base *base, void *arg)
 {

@@ -43,8 +43,6 @@
  * devices, and conncap.c has no separate MSRP count yet. */
 #define MSRP_CAP RELAY_CAP_SIP
 
-uint16_t relay__bound_port(int fd);
-
 static void conn_free(msrp_conn *c, const char *why, bool limit)
 {
     relay *r = c->r;
@@ -303,62 +301,6 @@ void relay__msrp_sweep(relay *r, int64_t now)
     msrp__sessions_sweep(r, now);
 }
 
-/* An IP literal as it goes into a URI (IPv6 in brackets). */
-static bool set_host(char *host, size_t cap, const char *ip)
-{
-    size_t n = strlen(ip);
-    bool v6 = strchr(ip, ':') != NULL;
-    if (n + 3 > cap)
-        return false;
-    if (v6) {
-        host[0] = '[';
-        memcpy(host + 1, ip, n);
-        memcpy(host + 1 + n, "]", 2);
-    } else {
-        memcpy(host, ip, n + 1);
-    }
-    return true;
-}
-
-/* "host:port" with IPv6 in brackets; host copied for our URIs. */
-static bool parse_listen(const char *s, struct sockaddr_storage *ss, int *len, char *host,
-                         size_t hcap)
-{
-    char h[RELAY_STR_MAX];
-    snprintf(h, sizeof h, "%s", s);
-    char *colon = strrchr(h, ':');
-    if (colon == NULL)
-        return false;
-    *colon = 0;
-    char *end;
-    long port = strtol(colon + 1, &end, 10);
-    if (*end != 0 || end == colon + 1 || port < 0 || port > 65535)
-        return false;
-    memset(ss, 0, sizeof *ss);
-    char *p = h;
-    if (p[0] == '[') {
-        p++;
-        char *rb = strchr(p, ']');
-        if (rb == NULL)
-            return false;
-        *rb = 0;
-    }
-    struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
-    struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
-    if (inet_pton(AF_INET, p, &a4->sin_addr) == 1) {
-        a4->sin_family = AF_INET;
-        a4->sin_port = htons((uint16_t)port);
-        *len = sizeof *a4;
-    } else if (inet_pton(AF_INET6, p, &a6->sin6_addr) == 1) {
-        a6->sin6_family = AF_INET6;
-        a6->sin6_port = htons((uint16_t)port);
-        *len = sizeof *a6;
-    } else {
-        return false;
-    }
-    return set_host(host, hcap, p);
-}
-
 cairn_status relay__msrp_start(relay *r)
 {
     struct sockaddr_storage ss;
@@ -368,16 +310,12 @@ cairn_status relay__msrp_start(relay *r)
     r->msrp = cairn__calloc(r->ctx, 1, sizeof *r->msrp);
     if (r->msrp == NULL)
         return CAIRN_ERR_NOMEM;
-    if (!parse_listen(r->cfg.msrp_listen, &ss, &len, host, sizeof host)) {
+    if (!relay__parse_listen(r->cfg.msrp_listen, &ss, &len, host, sizeof host)) {
         RLOGE("config", "reason=\"bad [msrp] listen '%s'\"", r->cfg.msrp_listen);
         return CAIRN_ERR_INVALID_ARG;
     }
     if (r->cfg.msrp_public_host[0]) {
-        struct in6_addr a6;
-        struct in_addr a4;
-        const char *h = r->cfg.msrp_public_host;
-        if ((inet_pton(AF_INET, h, &a4) != 1 && inet_pton(AF_INET6, h, &a6) != 1) ||
-            !set_host(host, sizeof host, h)) {
+        if (!relay__uri_host(host, sizeof host, r->cfg.msrp_public_host)) {
             RLOGE("config", "reason=\"[msrp] public_host must be an IP literal\"");
             return CAIRN_ERR_INVALID_ARG;
         }

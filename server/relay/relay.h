@@ -534,6 +534,17 @@ void relay__msrp_after_commit(relay *r, uint64_t conn_id, void *pending, double 
 
 /* store_queue.c */
 /* Expired rows are deleted (TTL); returns how many. */
+/* listen.c: "host:port" of a listener (IP literal, IPv6 in brackets) into
+ * ss/len, and when host is not NULL the host as it goes into our URIs;
+ * relay__uri_host does the latter for a bare IP literal (false if s is
+ * not one or does not fit); relay__bound_port is the port fd is bound to
+ * (0 on error). */
+struct sockaddr_storage;
+bool relay__parse_listen(const char *s, struct sockaddr_storage *ss, int *len, char *host,
+                         size_t hcap);
+bool relay__uri_host(char *host, size_t cap, const char *ip);
+uint16_t relay__bound_port(int fd);
+
 /* Storing one message's copies (store_queue.c). begin opens the batch
  * and a savepoint (false: answer 500); enqueue_account stores one copy
  * per device of account but the sender's (only device `only` when not 0):

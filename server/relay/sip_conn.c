@@ -158,7 +158,8 @@ void sip__respond(sip_conn *c, const cairn_sip_msg *req, int code, const char *r
         evbuffer_add_printf(o, "Call-ID: %s\r\n", v);
     if ((v = cairn_sip_msg_header(req, "CSeq", 0)) != NULL)
         evbuffer_add_printf(o, "CSeq: %s\r\n", v);
-    evbuffer_add_printf(o, "Server: cairn-relay\r\n%sContent-Length: 0\r\n\r\n", extra ? extra : "");
+    evbuffer_add_printf(o, "Server: cairn-relay\r\n%sContent-Length: 0\r\n\r\n",
+                        extra ? extra : "");
     if (!c->closing && c->bev) {
         bufferevent_write_buffer(c->bev, o);
         check_output(c);
@@ -182,7 +183,9 @@ static void handle(sip_conn *c, cairn_sip_msg *m)
         sip__handle_message(c, m, t0);
         return; /* owns m */
     case CAIRN_SIP_OPTIONS:
-        sip__respond(c, m, 200, "OK", "Allow: REGISTER, MESSAGE, OPTIONS, INVITE, ACK, BYE, CANCEL\r\nAccept: message/cpim, multipart/mixed, application/sdp\r\n");
+        sip__respond(c, m, 200, "OK",
+                     "Allow: REGISTER, MESSAGE, OPTIONS, INVITE, ACK, BYE, CANCEL\r\nAccept: "
+                     "message/cpim, multipart/mixed, application/sdp\r\n");
         break;
     case CAIRN_SIP_ACK:
         sip__handle_ack(c, m);
@@ -197,7 +200,8 @@ static void handle(sip_conn *c, cairn_sip_msg *m)
         sip__handle_cancel(c, m);
         break;
     default:
-        sip__respond(c, m, 405, "Method Not Allowed", "Allow: REGISTER, MESSAGE, OPTIONS, INVITE, ACK, BYE, CANCEL\r\n");
+        sip__respond(c, m, 405, "Method Not Allowed",
+                     "Allow: REGISTER, MESSAGE, OPTIONS, INVITE, ACK, BYE, CANCEL\r\n");
         break;
     }
     cairn_sip_msg_free(m);
@@ -367,67 +371,17 @@ void relay__sip_sweep(relay *r, int64_t now)
     }
 }
 
-static bool parse_listen(const char *s, struct sockaddr_storage *ss, int *len)
-{
-    char host[RELAY_STR_MAX];
-    snprintf(host, sizeof host, "%s", s);
-    char *colon = strrchr(host, ':');
-    if (colon == NULL)
-        return false;
-    *colon = 0;
-    char *end;
-    long port = strtol(colon + 1, &end, 10);
-    if (*end != 0 || end == colon + 1 || port < 0 || port > 65535)
-        return false;
-    memset(ss, 0, sizeof *ss);
-    char *h = host;
-    if (h[0] == '[') {
-        h++;
-        char *rb = strchr(h, ']');
-        if (rb == NULL)
-            return false;
-        *rb = 0;
-    }
-    struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
-    struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
-    if (inet_pton(AF_INET, h, &a4->sin_addr) == 1) {
-        a4->sin_family = AF_INET;
-        a4->sin_port = htons((uint16_t)port);
-        *len = sizeof *a4;
-    } else if (inet_pton(AF_INET6, h, &a6->sin6_addr) == 1) {
-        a6->sin6_family = AF_INET6;
-        a6->sin6_port = htons((uint16_t)port);
-        *len = sizeof *a6;
-    } else {
-        return false;
-    }
-    return true;
-}
-
-uint16_t relay__bound_port(int fd);
-uint16_t relay__bound_port(int fd)
-{
-    struct sockaddr_storage ss;
-    socklen_t l = sizeof ss;
-    if (getsockname(fd, (struct sockaddr *)&ss, &l) != 0)
-        return 0;
-    if (ss.ss_family == AF_INET)
-        return ntohs(((struct sockaddr_in *)&ss)->sin_port);
-    return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
-}
-
 cairn_status relay__sip_start(relay *r)
 {
     struct sockaddr_storage ss;
     int len;
-    if (!parse_listen(r->cfg.sip_listen, &ss, &len)) {
+    if (!relay__parse_listen(r->cfg.sip_listen, &ss, &len, NULL, 0)) {
         RLOGE("config", "reason=\"bad sip_listen '%s'\"", r->cfg.sip_listen);
         return CAIRN_ERR_INVALID_ARG;
     }
-    r->sip_listener = evconnlistener_new_bind(r->base, on_accept, r,
-                                              LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE |
-                                                  LEV_OPT_CLOSE_ON_EXEC,
-                                              4096, (struct sockaddr *)&ss, len);
+    r->sip_listener = evconnlistener_new_bind(
+        r->base, on_accept, r, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC,
+        4096, (struct sockaddr *)&ss, len);
     if (r->sip_listener == NULL) {
         RLOGE("sip_listen_failed", "addr=%s", r->cfg.sip_listen);
         return CAIRN_ERR_NETWORK;
