@@ -151,6 +151,47 @@ static void test_offline_ack_isolation(void **state)
     rt_server_cleanup(&s);
 }
 
+/* RELAY-Q-4: a copy the device refuses (503: its inbox is full) comes
+ * again on the same flow once nothing else is in flight, without a new
+ * REGISTER; the one it accepted does not. */
+static void test_refused_redelivery(void **state)
+{
+    rt_server s;
+    char sa[33], sb[33];
+    cairn_sip_msg *m;
+    (void)state;
+    assert_int_equal(rt_server_start(&s, LOOSE), 0);
+    rt_secret(sa);
+    rt_secret(sb);
+    assert_int_equal(rt_register(&s, "sip:alice@example.org", 1, sa, NULL, NULL, NULL), 201);
+    assert_int_equal(rt_register(&s, "sip:bob@example.org", 1, sb, NULL, NULL, NULL), 201);
+    rt_sip *a = login(&s, "sip:alice@example.org", 1, sa);
+    rt_sip *b = login(&s, "sip:bob@example.org", 1, sb);
+    assert_int_equal(rt_sip_message(a, "sip:bob@example.org", "r0", NULL, "one", 3), 202);
+    m = rt_sip_next_delivery(b, 3000);
+    assert_non_null(m);
+    assert_string_equal(cairn_sip_msg_header(m, "Cairn-Msg-Id", 0), "r0");
+    assert_int_equal(rt_sip_reply(b, m, 503), 0);
+    cairn_sip_msg_free(m);
+    assert_int_equal(rt_sip_message(a, "sip:bob@example.org", "r1", NULL, "two", 3), 202);
+    m = rt_sip_next_delivery(b, 3000);
+    assert_non_null(m);
+    assert_string_equal(cairn_sip_msg_header(m, "Cairn-Msg-Id", 0), "r1");
+    assert_int_equal(rt_sip_reply(b, m, 200), 0);
+    cairn_sip_msg_free(m);
+    /* the refused one again, after the default 2 s, and only it */
+    m = rt_sip_next_delivery(b, 6000);
+    assert_non_null(m);
+    assert_string_equal(cairn_sip_msg_header(m, "Cairn-Msg-Id", 0), "r0");
+    assert_int_equal(rt_sip_reply(b, m, 200), 0);
+    cairn_sip_msg_free(m);
+    assert_null(rt_sip_next_delivery(b, 3500));
+    assert_int_equal(rt_metric(&s, "cairn_relay_queue_depth"), 0);
+    rt_sip_close(a);
+    rt_sip_close(b);
+    rt_server_cleanup(&s);
+}
+
 /* RELAY-Q-7: every device of the recipient gets a copy; the sender's other
  * devices too, not the sender itself; RELAY-FAN-1: RFC 5365 lists. */
 static void test_fanout(void **state)
@@ -363,6 +404,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_register),
         cmocka_unit_test(test_offline_ack_isolation),
+        cmocka_unit_test(test_refused_redelivery),
         cmocka_unit_test(test_fanout),
         cmocka_unit_test(test_quota_ttl),
         cmocka_unit_test(test_crash_restart),

@@ -89,6 +89,7 @@ void sip__bind(sip_conn *c, const relay_principal *p)
     memset(c->win, 0, (size_t)r->cfg.delivery_window * sizeof(sip_inflight));
     c->last_sent_qid = 0;
     c->drained_at = 0;
+    c->retry_at_ms = 0;
     c->inflight = 0;
 }
 
@@ -368,6 +369,14 @@ void relay__sip_sweep(relay *r, int64_t now)
             conn_free(c, "message_timeout", true);
         else if (!c->registered && now - c->opened_ms > r->cfg.register_timeout_seconds * 1000)
             conn_free(c, "register_timeout", true);
+        else if (c->registered && c->retry_at_ms && now >= c->retry_at_ms && c->inflight == 0) {
+            /* RELAY-Q-4: once nothing is in flight, start again from the
+             * oldest copy still queued (the refused one) */
+            c->retry_at_ms = 0;
+            c->last_sent_qid = 0;
+            c->drained_at = 0;
+            sip__deliver_more(c);
+        }
     }
 }
 

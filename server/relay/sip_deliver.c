@@ -9,7 +9,9 @@
  * Rows go out in id order, at most delivery_window unacknowledged at a
  * time, and only rows known committed (id <= committed_max). A row sent
  * but not acknowledged stays queued and is sent again after the device
- * reconnects; the client removes duplicates by Cairn-Msg-Id.
+ * reconnects, or, when the device refused it (a final non-2xx), once its
+ * Retry-After passed and nothing is in flight; the client removes
+ * duplicates by Cairn-Msg-Id.
  *
  * RELAY-DEV-4: the From URI carries the sending device as `;gr=<id>` and
  * the To URI the receiving one, both from the relay's own records (the
@@ -191,6 +193,17 @@ void sip__handle_response(sip_conn *c, const cairn_sip_msg *m)
         w->qid = 0;
         if (c->inflight > 0)
             c->inflight--;
+        if (code >= 300 && c->retry_at_ms == 0) {
+            /* RELAY-Q-4: a refused copy is sent again on this flow after
+             * the device's Retry-After (1..60 s, default 2 s) */
+            const char *ra = cairn_sip_msg_header(m, "Retry-After", 0);
+            long secs = ra ? strtol(ra, NULL, 10) : 2;
+            if (secs < 1)
+                secs = 1;
+            if (secs > 60)
+                secs = 60;
+            c->retry_at_ms = relay__now_ms() + secs * 1000;
+        }
     }
     sip__deliver_more(c);
 }

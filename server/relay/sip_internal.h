@@ -43,6 +43,7 @@ struct sip_conn {
     int auth_failures;
     int64_t last_sent_qid;
     int64_t drained_at; /* committed_max when the queue was last seen empty */
+    int64_t retry_at_ms; /* a delivery was refused: resend from the oldest then */
     size_t inflight;
     sip_inflight *win; /* delivery_window slots, allocated on REGISTER */
 };
