@@ -212,7 +212,7 @@ static int in_dialog(rt_sip *c, const char *method, const char *from, dialog *d)
 
 typedef struct mev {
     bool response;
-    int code;      /* response code, or REPORT Status code */
+    int code; /* response code, or REPORT Status code */
     bool report;
     char tid[40];
     char mid[64];
@@ -481,10 +481,9 @@ typedef struct world {
     char sa[33], sb[33];
 } world;
 
-static void world_start(world *w, const char *extra)
+/* Starts the relay with exactly cfg and registers alice (1) and bob (1, 2). */
+static void world_start_cfg(world *w, const char *cfg)
 {
-    char cfg[1024];
-    snprintf(cfg, sizeof cfg, LOOSE "%s", extra ? extra : "");
     assert_int_equal(rt_server_start(&w->s, cfg), 0);
     if (getenv("RELAY_TEST_KEEP"))
         fprintf(stderr, "relay log: %s\n", w->s.log);
@@ -495,6 +494,14 @@ static void world_start(world *w, const char *extra)
     char auth[64];
     snprintf(auth, sizeof auth, "sip:bob@example.org.1");
     assert_int_equal(rt_register(&w->s, "sip:bob@example.org", 2, w->sb, NULL, auth, w->sb), 201);
+}
+
+/* The relay with loose rate limits plus extra configuration. */
+static void world_start(world *w, const char *extra)
+{
+    char cfg[1024];
+    snprintf(cfg, sizeof cfg, LOOSE "%s", extra ? extra : "");
+    world_start_cfg(w, cfg);
 }
 
 /* RELAY-MSRP-1..10: a 50 KB chunked message reaches both of bob's devices
@@ -584,6 +591,52 @@ static void test_session_chunked(void **state)
     rt_server_cleanup(&w.s);
 }
 
+/* RELAY-MSRP-12: every message on a session takes a token of the sending
+ * account's rate limit like a pager MESSAGE; past the burst the failure
+ * REPORT says so and nothing is stored. */
+static void test_session_rate_limit(void **state)
+{
+    world w;
+    dialog d;
+    mev e;
+    int ok = 0, limited = 0;
+    (void)state;
+    world_start_cfg(&w, "[limits]\nrate_address_burst = 100000\nrate_account_burst = 4\n"
+                        "rate_account_per_second = 1\n");
+    rt_sip *alice = login(&w.s, "sip:alice@example.org", 1, w.sa);
+    assert_int_equal(invite(alice, "sip:alice@example.org", "sip:bob@example.org", &d), 200);
+    mclient *m = mc_connect(d.msrp_port, d.relay_path, d.my_path);
+    assert_int_equal(mc_bind(m), 200);
+    for (int i = 0; i < 8; i++) {
+        char mid[16], cid[32];
+        size_t len;
+        snprintf(mid, sizeof mid, "RL%06d", i);
+        snprintf(cid, sizeof cid, "rate-%d", i);
+        uint8_t *body = cpim(cid, 512, &len);
+        assert_int_equal(mc_message(m, mid, body, len, "yes"), 1);
+        free(body);
+        assert_true(mc_next(m, 5000, &e));
+        assert_true(e.report);
+        if (e.code == 200) {
+            ok++;
+        } else {
+            assert_int_equal(e.code, 413);
+            assert_non_null(strstr(e.comment, "rate limited"));
+            limited++;
+        }
+    }
+    /* the INVITE took one of the 4; at most a refill or two came meanwhile */
+    assert_true(ok >= 3 && ok <= 6);
+    assert_true(limited >= 2);
+    assert_true(rt_metric(&w.s, "cairn_relay_rate_limited_total") >= limited);
+    /* only what was accepted is queued for bob's two devices */
+    assert_int_equal(rt_metric(&w.s, "cairn_relay_queue_depth"), 2 * ok);
+    mc_close(m);
+    rt_sip_close(alice);
+    assert_int_equal(rt_server_stop(&w.s, SIGTERM), 0);
+    rt_server_cleanup(&w.s);
+}
+
 /* RELAY-MSRP-2/3: INVITE refusals match MESSAGE's (RELAY-SIP-3). */
 static void test_invite_refusals(void **state)
 {
@@ -613,9 +666,9 @@ static void test_invite_refusals(void **state)
                                 (const char *)b.data, b.len, NULL),
                      415);
     cairn__buf_free(&b);
-    assert_int_equal(invite_sdp(alice, "sip:alice@example.org", "sip:bob@example.org", &d,
-                                "v=1\r\n", 5, NULL),
-                     400);
+    assert_int_equal(
+        invite_sdp(alice, "sip:alice@example.org", "sip:bob@example.org", &d, "v=1\r\n", 5, NULL),
+        400);
     /* re-INVITE of an existing dialog: refused, the session goes on */
     dialog d1, d2, d3;
     assert_int_equal(invite(alice, "sip:alice@example.org", "sip:bob@example.org", &d1), 200);
@@ -869,8 +922,7 @@ static void test_session_device(void **state)
     rt_sip *alice = login(&w.s, "sip:alice@example.org", 1, w.sa);
     assert_int_equal(invite(alice, "sip:alice@example.org", "sip:bob@example.org;gr=9", &d), 410);
     assert_int_equal(invite(alice, "sip:alice@example.org", "sip:bob@example.org;gr=x", &d), 400);
-    assert_int_equal(invite(alice, "sip:alice@example.org", "sip:alice@example.org;gr=1", &d),
-                     400);
+    assert_int_equal(invite(alice, "sip:alice@example.org", "sip:alice@example.org;gr=1", &d), 400);
     assert_int_equal(invite(alice, "sip:alice@example.org", "sip:bob@example.org;gr=2", &d), 200);
     mclient *m = mc_connect(d.msrp_port, d.relay_path, d.my_path);
     assert_int_equal(mc_bind(m), 200);
@@ -939,7 +991,7 @@ static void test_session_device(void **state)
 typedef struct ua_state {
     int registered; /* 1 ok, -1 failed */
     char id[CAIRN_UA_ID_SIZE];
-    int report;     /* on_report status for id, 0 until then */
+    int report; /* on_report status for id, 0 until then */
     int established, closed;
 } ua_state;
 
@@ -1071,11 +1123,9 @@ static void test_ua_session(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_session_chunked),
-        cmocka_unit_test(test_invite_refusals),
-        cmocka_unit_test(test_msrp_hostile),
-        cmocka_unit_test(test_timeouts),
-        cmocka_unit_test(test_session_device),
+        cmocka_unit_test(test_session_chunked), cmocka_unit_test(test_session_rate_limit),
+        cmocka_unit_test(test_invite_refusals), cmocka_unit_test(test_msrp_hostile),
+        cmocka_unit_test(test_timeouts),        cmocka_unit_test(test_session_device),
         cmocka_unit_test(test_ua_session),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

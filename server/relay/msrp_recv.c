@@ -173,6 +173,13 @@ static int store(msrp_conn *c, msrp_pending *pend, const char *ctype, const uint
         cairn__random(r->ctx, rnd, sizeof rnd);
         cairn__hex_encode(msg_id, rnd, sizeof rnd);
     }
+    /* the same per-account budget as a pager MESSAGE (RELAY-MSRP-12):
+     * one INVITE must not buy an unmetered stream of messages */
+    if (!relay__rl_take(&r->rl_account, s->who.uri, strlen(s->who.uri), now, 1.0)) {
+        r->m.rate_limited_total++;
+        *why = "rate limited, retry later";
+        return CAIRN_MSRP_413_TOO_LARGE;
+    }
     relay_enqueue q;
     if (!relay__enqueue_begin(r, &q))
         return 500;
