@@ -1,16 +1,21 @@
 /*
- * listen.c - listener addresses shared by the SIP and MSRP listeners:
- * parsing "host:port" (an IP literal, IPv6 in brackets; port 0 for an
- * ephemeral one) and reading back the port a socket was bound to.
+ * listen.c - what the SIP and MSRP listeners share: parsing "host:port"
+ * (an IP literal, IPv6 in brackets; port 0 for an ephemeral one), reading
+ * back the port a socket was bound to, and admitting an accepted
+ * connection (draining, the listener's connection limit, the address's
+ * rate limit and connection cap) before any memory is spent on it.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 
-#include "relay.h"
+#include <event2/util.h>
+
+#include "runtime.h"
 
 /* The IP literal as it goes into a URI (IPv6 in brackets). */
 static bool uri_host(char *host, size_t cap, const char *ip)
@@ -85,4 +90,31 @@ uint16_t relay__bound_port(int fd)
     if (ss.ss_family == AF_INET)
         return ntohs(((struct sockaddr_in *)&ss)->sin_port);
     return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+}
+
+bool relay__accept_admit(relay *r, int fd, const struct sockaddr *sa, int64_t open_now,
+                         int64_t max_open, int cap_kind, char addr[48])
+{
+    int one = 1;
+    snprintf(addr, 48, "?");
+    if (sa->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, addr, 48);
+    else if (sa->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, addr, 48);
+    if (r->draining || open_now >= max_open) {
+        r->m.hostile_closed_total++;
+        evutil_closesocket(fd);
+        return false;
+    }
+    if (!relay__rl_take(&r->rl_address, addr, strlen(addr), relay__now_ms(), 1.0)) {
+        r->m.rate_limited_total++;
+        evutil_closesocket(fd);
+        return false;
+    }
+    if (!relay__conncap_take(r, (relay_conncap_kind)cap_kind, addr)) {
+        evutil_closesocket(fd); /* max_connections_per_address */
+        return false;
+    }
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    return true;
 }

@@ -217,31 +217,14 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
 {
     relay *r = arg;
     struct relay_msrp *ms = r->msrp;
-    char addr[48] = "?";
-    int one = 1;
+    char addr[48];
     msrp_conn *c = NULL;
     (void)l;
     (void)salen;
 
-    if (sa->sa_family == AF_INET)
-        inet_ntop(AF_INET, &((struct sockaddr_in *)(void *)sa)->sin_addr, addr, sizeof addr);
-    else if (sa->sa_family == AF_INET6)
-        inet_ntop(AF_INET6, &((struct sockaddr_in6 *)(void *)sa)->sin6_addr, addr, sizeof addr);
-    if (r->draining || r->m.msrp_connections_open >= r->cfg.msrp_max_connections) {
-        r->m.hostile_closed_total++;
-        evutil_closesocket(fd);
+    if (!relay__accept_admit(r, fd, sa, (int64_t)r->m.msrp_connections_open,
+                             r->cfg.msrp_max_connections, MSRP_CAP, addr))
         return;
-    }
-    if (!relay__rl_take(&r->rl_address, addr, strlen(addr), relay__now_ms(), 1.0)) {
-        r->m.rate_limited_total++;
-        evutil_closesocket(fd);
-        return;
-    }
-    if (!relay__conncap_take(r, MSRP_CAP, addr)) {
-        evutil_closesocket(fd);
-        return;
-    }
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     SSL *ssl = SSL_new(r->ssl);
     if (ssl == NULL || conn_new(r, &c) != CAIRN_OK) {
         SSL_free(ssl);

@@ -544,6 +544,14 @@ bool relay__parse_listen(const char *s, struct sockaddr_storage *ss, int *len, c
                          size_t hcap);
 bool relay__uri_host(char *host, size_t cap, const char *ip);
 uint16_t relay__bound_port(int fd);
+/* Admits a connection a listener accepted: false (fd closed, metric
+ * counted) while draining, at the listener's max_open, over the address's
+ * rate limit or its connection cap (cap_kind, runtime.h; the caller puts
+ * it back when the connection ends). On true the address is in addr and
+ * TCP_NODELAY is set. */
+struct sockaddr;
+bool relay__accept_admit(relay *r, int fd, const struct sockaddr *sa, int64_t open_now,
+                         int64_t max_open, int cap_kind, char addr[48]);
 
 /* Storing one message's copies (store_queue.c). begin opens the batch
  * and a savepoint (false: answer 500); enqueue_account stores one copy

@@ -279,30 +279,13 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
                       void *arg)
 {
     relay *r = arg;
-    char addr[48] = "?";
-    int one = 1;
+    char addr[48];
     (void)l;
     (void)salen;
 
-    if (sa->sa_family == AF_INET)
-        inet_ntop(AF_INET, &((struct sockaddr_in *)(void *)sa)->sin_addr, addr, sizeof addr);
-    else if (sa->sa_family == AF_INET6)
-        inet_ntop(AF_INET6, &((struct sockaddr_in6 *)(void *)sa)->sin6_addr, addr, sizeof addr);
-    if (r->draining || r->m.sip_connections_open >= r->cfg.max_connections) {
-        r->m.hostile_closed_total++;
-        evutil_closesocket(fd);
+    if (!relay__accept_admit(r, fd, sa, (int64_t)r->m.sip_connections_open, r->cfg.max_connections,
+                             RELAY_CAP_SIP, addr))
         return;
-    }
-    if (!relay__rl_take(&r->rl_address, addr, strlen(addr), relay__now_ms(), 1.0)) {
-        r->m.rate_limited_total++;
-        evutil_closesocket(fd);
-        return;
-    }
-    if (!relay__conncap_take(r, RELAY_CAP_SIP, addr)) {
-        evutil_closesocket(fd); /* max_connections_per_address */
-        return;
-    }
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     sip_conn *c = cairn__calloc(r->ctx, 1, sizeof *c);
     SSL *ssl = SSL_new(r->ssl);
     cairn_sip_limits lim;
