@@ -104,6 +104,35 @@ CAIRN_MUST_CHECK cairn_status engine__link_open_secret(
 /* Size of the ciphertext for a plaintext of n bytes (ENG-FILE-2). */
 uint64_t engine__file_ciphertext_size(uint64_t n);
 
+/* The streaming forms move one 64 KiB chunk at a time through these
+ * callbacks, so a file never has to fit in memory: read must fill exactly
+ * n bytes, write must take all n; any other status stops the operation
+ * and is returned as is. */
+typedef cairn_status (*engine_file_read_fn)(void *ud, uint8_t *p, size_t n);
+typedef cairn_status (*engine_file_write_fn)(void *ud, const uint8_t *p, size_t n);
+
+/* Reads len plaintext bytes, writes engine__file_ciphertext_size(len)
+ * ciphertext bytes under a fresh random key; key and digest (SHA-256 of
+ * the ciphertext) are written only on success. */
+cairn_status engine__file_encrypt_stream(const cairn_context *ctx, uint64_t len,
+                                         engine_file_read_fn rd, void *rud, engine_file_write_fn wr,
+                                         void *wud, uint8_t key[32], uint8_t digest[32]);
+/* ENG-FILE-4, first pass: reads the ciphertext of a `size`-byte file
+ * (exactly engine__file_ciphertext_size(size) bytes) and compares its
+ * SHA-256 with digest: CAIRN_ERR_INVALID_MESSAGE on a mismatch. */
+CAIRN_MUST_CHECK cairn_status engine__file_digest_check(const cairn_context *ctx, uint64_t size,
+                                                        engine_file_read_fn rd, void *rud,
+                                                        const uint8_t digest[32]);
+/* Second pass: reads that ciphertext and writes the `size` plaintext
+ * bytes, each chunk only after it authenticated; the FINAL tag must be on
+ * the last chunk and nowhere else (CAIRN_ERR_INVALID_MESSAGE). A caller
+ * that fails here must discard what was written. */
+CAIRN_MUST_CHECK cairn_status engine__file_decrypt_stream(const cairn_context *ctx,
+                                                          const uint8_t key[32], uint64_t size,
+                                                          engine_file_read_fn rd, void *rud,
+                                                          engine_file_write_fn wr, void *wud);
+
+/* In-memory forms of the above (tests, small files). */
 /* Encrypts a whole file under a fresh random key. *ct allocated (free
  * with cairn__free). digest = SHA-256 of the ciphertext. */
 cairn_status engine__file_encrypt(const cairn_context *ctx, const uint8_t *pt, size_t len,

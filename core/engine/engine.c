@@ -175,7 +175,8 @@ cairn_status cairn_engine_open(cairn_context *ctx, const char *path,
                             ? !cfg->no_auto_delivered
                             : 1;
     e->kt_monitor_period_ms = KT_MONITOR_MAX_MS;
-    if (cfg->size >= sizeof(cairn_engine_config) && cfg->kt_monitor_period_ms > 0)
+    if (cfg->size >= offsetof(cairn_engine_config, kt_monitor_period_ms) + sizeof(int64_t) &&
+        cfg->kt_monitor_period_ms > 0)
         e->kt_monitor_period_ms = cfg->kt_monitor_period_ms < KT_MONITOR_MIN_MS ? KT_MONITOR_MIN_MS
                                   : cfg->kt_monitor_period_ms > KT_MONITOR_MAX_MS
                                       ? KT_MONITOR_MAX_MS
@@ -196,6 +197,8 @@ cairn_status cairn_engine_open(cairn_context *ctx, const char *path,
     COPY_CFG(kt_vrf, cfg->kt_vrf_key);
     COPY_CFG(auditor_key, cfg->auditor_key);
     COPY_CFG(auditor_url, cfg->auditor_url);
+    if (cfg->size >= offsetof(cairn_engine_config, temp_dir) + sizeof(char *))
+        COPY_CFG(temp_dir, cfg->temp_dir);
 #undef COPY_CFG
     rc = cairn_account_open(ctx, path, key, NULL, &e->acct);
     if (rc == CAIRN_OK)

@@ -3,7 +3,7 @@
  *
  * Files: engine.c (open/close, registration, keys, the loop, the thread),
  * estore.c (the engine's tables in the account database), send.c (sessions,
- * fan-out, texts, typing, receipts, files), recv.c (envelopes in, payload
+ * fan-out, texts, typing, receipts), efile.c (file transfer), recv.c (envelopes in, payload
  * dispatch, held envelopes), egroup.c (the group protocol), elink.c
  * (device linking and identity import), kt.c (key-transparency checks),
  * plus payload.c, link.c, filecrypt.c and the relay backends (net_*.c).
@@ -43,9 +43,10 @@ struct cairn_engine {
     char kt_vrf[65];
     char auditor_key[65];
     char auditor_url[512];
-    int64_t kt_self_next_ms;    /* context clock; 0: at the next process() */
+    int64_t kt_self_next_ms;      /* context clock; 0: at the next process() */
     int64_t kt_monitor_period_ms; /* ENG-KT-4, within [1 s, 1 day] */
     char device_name[65];
+    char temp_dir[512]; /* "" : $TMPDIR or /tmp */
     /* identity, once known */
     int have_identity;
     char uri[CAIRN_URI_MAX + 1];
@@ -126,6 +127,11 @@ cairn_status engine__send_ct(cairn_engine *e, const cairn_address *to, uint8_t t
  * skip) to our other devices (ENG-FAN-1..3). */
 cairn_status engine__fanout(cairn_engine *e, const char *uri, const uint8_t *pl, size_t len,
                             const uint8_t *self_pl, size_t self_len);
+/* Sends a TEXT/FILE/TYPING payload to a conversation (user URI or
+ * "group:<id>"); sets p->group_id and p->dest. Stores it in the history
+ * when store_kind != 0. */
+cairn_status engine__send_to_conv(cairn_engine *e, const char *conv, engine_payload *p,
+                                  int store_kind, const char *msg_hex);
 cairn_status engine__send_receipt(cairn_engine *e, const char *to, int type,
                                   const uint8_t ids[][ENGINE_PL_ID_BYTES], size_t n);
 cairn_status engine__bundle_identity(const char *json, size_t len,

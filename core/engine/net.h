@@ -64,10 +64,14 @@ typedef struct engine_net_ops {
     /* Up to cap envelopes for this device; data owned by the caller. */
     cairn_status (*fetch)(engine_net *n, engine_envelope *out, size_t cap, size_t *count);
     cairn_status (*ack)(engine_net *n, const char *id);
-    cairn_status (*file_put)(engine_net *n, const uint8_t *data, size_t len,
-                             cairn_progress_fn progress, void *ud, char *url, size_t url_cap);
-    cairn_status (*file_get)(engine_net *n, const char *url, size_t max, uint8_t **data,
-                             size_t *len, cairn_progress_fn progress, void *ud);
+    /* Uploads the len bytes fd holds from its current offset (streamed,
+     * never all in memory); url receives where they can be fetched. */
+    cairn_status (*file_put)(engine_net *n, int fd, uint64_t len, cairn_progress_fn progress,
+                             void *ud, char *url, size_t url_cap);
+    /* Writes the blob at url to fd; CAIRN_ERR_TOO_LARGE past max bytes
+     * (what was written then is garbage); *len = bytes written. */
+    cairn_status (*file_get)(engine_net *n, const char *url, uint64_t max, int fd, uint64_t *len,
+                             cairn_progress_fn progress, void *ud);
     cairn_status (*mailbox_put)(engine_net *n, const char *box, const uint8_t *data, size_t len);
     /* CAIRN_ERR_NOT_FOUND when empty. */
     cairn_status (*mailbox_take)(engine_net *n, const char *box, uint8_t **data, size_t *len);

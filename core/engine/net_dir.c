@@ -709,8 +709,35 @@ static cairn_status d_ack(engine_net *n, const char *id)
 
 /* -------------------------------------------------------------- files */
 
-static cairn_status d_file_put(engine_net *n, const uint8_t *data, size_t len,
-                               cairn_progress_fn progress, void *ud, char *url, size_t url_cap)
+/* Copies len bytes from in to out, 64 KiB at a time. */
+static cairn_status copy_fd(int in, int out, uint64_t len, cairn_progress_fn progress, void *ud)
+{
+    uint8_t buf[65536];
+    uint64_t done = 0;
+    while (done < len) {
+        size_t want = len - done > sizeof(buf) ? sizeof(buf) : (size_t)(len - done), off = 0;
+        ssize_t r = read(in, buf, want);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            return CAIRN_ERR_IO;
+        while (off < (size_t)r) {
+            ssize_t w = write(out, buf + off, (size_t)r - off);
+            if (w < 0 && errno == EINTR)
+                continue;
+            if (w <= 0)
+                return CAIRN_ERR_IO;
+            off += (size_t)w;
+        }
+        done += (uint64_t)r;
+        if (progress)
+            progress(ud, done, len);
+    }
+    return CAIRN_OK;
+}
+
+static cairn_status d_file_put(engine_net *n, int fd, uint64_t len, cairn_progress_fn progress,
+                               void *ud, char *url, size_t url_cap)
 {
     net_dir *d = (net_dir *)n;
     uint8_t id[16];
@@ -725,22 +752,53 @@ static cairn_status d_file_put(engine_net *n, const uint8_t *data, size_t len,
     snprintf(p, sizeof(p), "%s/files/%s", d->root, hex);
     if (snprintf(url, url_cap, "dirfile:%s", hex) >= (int)url_cap)
         return CAIRN_ERR_TOO_LARGE;
-    return write_atomic(d, p, data, len, 1, progress, ud);
+    /* written under a temporary name and linked into place: a reader
+     * never sees a partial blob */
+    {
+        char tmp[PATH_MAX_DIR + 96];
+        int out;
+        snprintf(tmp, sizeof(tmp), "%s.tmp%d.%u", p, (int)getpid(), d->seq++);
+        out = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        if (out < 0)
+            return CAIRN_ERR_IO;
+        rc = copy_fd(fd, out, len, progress, ud);
+        if (close(out) != 0 && rc == CAIRN_OK)
+            rc = CAIRN_ERR_IO;
+        if (rc == CAIRN_OK && link(tmp, p) != 0)
+            rc = errno == EEXIST ? CAIRN_ERR_EXISTS : CAIRN_ERR_IO;
+        unlink(tmp);
+        return rc;
+    }
 }
 
-static cairn_status d_file_get(engine_net *n, const char *url, size_t max, uint8_t **data,
-                               size_t *len, cairn_progress_fn progress, void *ud)
+static cairn_status d_file_get(engine_net *n, const char *url, uint64_t max, int fd, uint64_t *len,
+                               cairn_progress_fn progress, void *ud)
 {
     net_dir *d = (net_dir *)n;
     char p[PATH_MAX_DIR + 64];
+    struct stat st;
     cairn_status rc;
+    int in;
+    *len = 0;
     if (strncmp(url, "dirfile:", 8) != 0 || strlen(url) != 8 + 32 ||
         strspn(url + 8, "0123456789abcdef") != 32)
         return CAIRN_ERR_INVALID_ARG;
     snprintf(p, sizeof(p), "%s/files/%s", d->root, url + 8);
-    rc = read_all(n->ctx, p, max, data, len);
-    if (rc == CAIRN_OK && progress)
-        progress(ud, *len, *len);
+    in = open(p, O_RDONLY | O_CLOEXEC);
+    if (in < 0)
+        return errno == ENOENT ? CAIRN_ERR_NOT_FOUND : CAIRN_ERR_IO;
+    if (fstat(in, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(in);
+        return CAIRN_ERR_IO;
+    }
+    if ((uint64_t)st.st_size > max) {
+        close(in);
+        return CAIRN_ERR_TOO_LARGE;
+    }
+    rc = copy_fd(in, fd, (uint64_t)st.st_size, progress, ud);
+    close(in);
+    if (rc == CAIRN_OK)
+        *len = (uint64_t)st.st_size;
     return rc;
 }
 

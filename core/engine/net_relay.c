@@ -26,6 +26,7 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -106,21 +107,64 @@ static void queue_signal(net_relay *r)
 
 /* ---------------------------------------------------------------- HTTP */
 
+/* Where a request's body comes from and its answer goes: memory, or for
+ * files a descriptor on either side, so a transfer streams. */
+typedef struct http_io {
+    const void *body; /* request body in memory (NULL: none or in_fd) */
+    size_t len;
+    int in_fd; /* >= 0: request body read from here, in_len bytes */
+    uint64_t in_len;
+    int out_fd; /* >= 0: answer body written here (else kept in memory) */
+} http_io;
+
 typedef struct sink {
     cairn__buf buf;
+    int out_fd, in_fd;
+    uint64_t max, written;
     cairn_progress_fn progress;
     void *ud;
-    int failed;
+    int failed; /* 1: over max, 2: I/O error */
 } sink;
 
 static size_t on_body(char *p, size_t sz, size_t n, void *ud)
 {
     sink *s = ud;
-    if (cairn__buf_append(&s->buf, p, sz * n) != CAIRN_OK) {
+    size_t len = sz * n, off = 0;
+    if (s->out_fd < 0) {
+        if (cairn__buf_append(&s->buf, p, len) != CAIRN_OK) {
+            s->failed = 1;
+            return 0;
+        }
+        return len;
+    }
+    if (s->written + len > s->max) {
         s->failed = 1;
         return 0;
     }
-    return sz * n;
+    while (off < len) {
+        ssize_t w = write(s->out_fd, p + off, len - off);
+        if (w <= 0) {
+            if (w < 0 && errno == EINTR)
+                continue;
+            s->failed = 2;
+            return 0;
+        }
+        off += (size_t)w;
+    }
+    s->written += len;
+    return len;
+}
+
+static size_t on_upload(char *p, size_t sz, size_t n, void *ud)
+{
+    sink *s = ud;
+    for (;;) {
+        ssize_t r = read(s->in_fd, p, sz * n);
+        if (r >= 0)
+            return (size_t)r;
+        if (errno != EINTR)
+            return CURL_READFUNC_ABORT;
+    }
 }
 
 static int on_xfer(void *ud, curl_off_t dlt, curl_off_t dln, curl_off_t ult, curl_off_t uln)
@@ -134,9 +178,9 @@ static int on_xfer(void *ud, curl_off_t dlt, curl_off_t dln, curl_off_t ult, cur
 }
 
 /* One request; *out (may be NULL to discard) allocated with the context. */
-static cairn_status http(net_relay *r, const char *method, const char *url, const char *ctype,
-                         const void *body, size_t len, int auth, size_t max, long *status,
-                         uint8_t **out, size_t *out_len, cairn_progress_fn progress, void *ud)
+static cairn_status http_io_do(net_relay *r, const char *method, const char *url, const char *ctype,
+                               const http_io *io, int auth, uint64_t max, long *status,
+                               uint8_t **out, size_t *out_len, cairn_progress_fn progress, void *ud)
 {
     CURL *c;
     struct curl_slist *h = NULL;
@@ -154,12 +198,23 @@ static cairn_status http(net_relay *r, const char *method, const char *url, cons
     else
         snprintf(full, sizeof(full), "%s%s", r->https, url);
     memset(&s, 0, sizeof(s));
-    cairn__buf_init(&s.buf, r->base.ctx, max);
+    cairn__buf_init(&s.buf, r->base.ctx, io->out_fd >= 0 ? 0 : (size_t)max);
+    s.out_fd = io->out_fd;
+    s.in_fd = io->in_fd;
+    s.max = max;
     s.progress = progress;
     s.ud = ud;
     curl_easy_setopt(c, CURLOPT_URL, full);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 30000L);
+    if (io->in_fd >= 0 || io->out_fd >= 0) {
+        /* a file may take long on a slow link: give up only when it
+         * stalls (under 1 byte/s for 30 s), not after a fixed time */
+        curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 30000L);
+        curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
+        curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, 30L);
+    } else {
+        curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 30000L);
+    }
     curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
     if (r->ca_file[0])
         curl_easy_setopt(c, CURLOPT_CAINFO, r->ca_file);
@@ -170,12 +225,19 @@ static cairn_status http(net_relay *r, const char *method, const char *url, cons
         curl_easy_setopt(c, CURLOPT_USERNAME, r->auth_id);
         curl_easy_setopt(c, CURLOPT_PASSWORD, r->secret);
     }
-    if (body) {
+    if (io->body || io->in_fd >= 0) {
         snprintf(ct, sizeof(ct), "Content-Type: %s", ctype ? ctype : "application/json");
         h = curl_slist_append(h, ct);
         curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+        if (io->in_fd >= 0) {
+            curl_easy_setopt(c, CURLOPT_POST, 1L);
+            curl_easy_setopt(c, CURLOPT_READFUNCTION, on_upload);
+            curl_easy_setopt(c, CURLOPT_READDATA, &s);
+            curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)io->in_len);
+        } else {
+            curl_easy_setopt(c, CURLOPT_POSTFIELDS, io->body);
+            curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)io->len);
+        }
     }
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &s);
@@ -186,14 +248,29 @@ static cairn_status http(net_relay *r, const char *method, const char *url, cons
     }
     cc = curl_easy_perform(c);
     if (cc != CURLE_OK)
-        rc = s.failed ? CAIRN_ERR_TOO_LARGE : CAIRN_ERR_NETWORK;
+        rc = s.failed == 1                     ? CAIRN_ERR_TOO_LARGE
+             : s.failed                        ? CAIRN_ERR_IO
+             : cc == CURLE_ABORTED_BY_CALLBACK ? CAIRN_ERR_IO
+                                               : CAIRN_ERR_NETWORK;
     else
         curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
     curl_slist_free_all(h);
     if (rc == CAIRN_OK && out)
         rc = cairn__buf_take(&s.buf, out, out_len);
+    else if (rc == CAIRN_OK && out_len && io->out_fd >= 0)
+        *out_len = (size_t)s.written;
     cairn__buf_free(&s.buf);
     return rc;
+}
+
+/* One request with its body in memory; *out (may be NULL to discard)
+ * allocated with the context. */
+static cairn_status http(net_relay *r, const char *method, const char *url, const char *ctype,
+                         const void *body, size_t len, int auth, size_t max, long *status,
+                         uint8_t **out, size_t *out_len, cairn_progress_fn progress, void *ud)
+{
+    http_io io = {body, len, -1, 0, -1};
+    return http_io_do(r, method, url, ctype, &io, auth, max, status, out, out_len, progress, ud);
 }
 
 static json_t *http_json(net_relay *r, const char *method, const char *url, json_t *body, int auth,
@@ -695,16 +772,17 @@ static cairn_status r_ack(engine_net *n, const char *id)
 
 /* --------------------------------------------------------------- files */
 
-static cairn_status r_file_put(engine_net *n, const uint8_t *data, size_t len,
-                               cairn_progress_fn progress, void *ud, char *url, size_t url_cap)
+static cairn_status r_file_put(engine_net *n, int fd, uint64_t len, cairn_progress_fn progress,
+                               void *ud, char *url, size_t url_cap)
 {
     net_relay *r = (net_relay *)n;
     long st = 0;
     uint8_t *out = NULL;
     size_t olen = 0;
     const char *u, *e;
-    cairn_status rc = http(r, "POST", "/v1/files", "application/octet-stream", data, len, 1,
-                           64 * 1024, &st, &out, &olen, progress, ud);
+    http_io io = {NULL, 0, fd, len, -1};
+    cairn_status rc = http_io_do(r, "POST", "/v1/files", "application/octet-stream", &io, 1,
+                                 64 * 1024, &st, &out, &olen, progress, ud);
     if (rc == CAIRN_OK)
         rc = status_rc(st);
     if (rc == CAIRN_OK) {
@@ -723,11 +801,13 @@ static cairn_status r_file_put(engine_net *n, const uint8_t *data, size_t len,
     return rc;
 }
 
-static cairn_status r_file_get(engine_net *n, const char *url, size_t max, uint8_t **data,
-                               size_t *len, cairn_progress_fn progress, void *ud)
+static cairn_status r_file_get(engine_net *n, const char *url, uint64_t max, int fd, uint64_t *len,
+                               cairn_progress_fn progress, void *ud)
 {
     net_relay *r = (net_relay *)n;
     long st = 0;
+    size_t got = 0;
+    http_io io = {NULL, 0, -1, 0, fd};
     cairn_status rc;
     const char *path = strstr(url, "/v1/files/");
     /* Files are fetched from this account's relay, whatever host the
@@ -736,9 +816,10 @@ static cairn_status r_file_get(engine_net *n, const char *url, size_t max, uint8
     if (strncmp(url, "https://", 8) != 0 || path == NULL ||
         strspn(path + 10, "0123456789abcdef") != strlen(path + 10) || strlen(path + 10) != 32)
         return CAIRN_ERR_INVALID_ARG;
-    rc = http(r, "GET", path, NULL, NULL, 0, 1, max, &st, data, len, progress, ud);
-    if (rc == CAIRN_OK && (rc = status_rc(st)) != CAIRN_OK)
-        cairn__free(n->ctx, *data);
+    rc = http_io_do(r, "GET", path, NULL, &io, 1, max, &st, NULL, &got, progress, ud);
+    if (rc == CAIRN_OK)
+        rc = status_rc(st);
+    *len = got;
     return rc;
 }
 
@@ -770,8 +851,8 @@ static cairn_status r_mailbox_put(engine_net *n, const char *box, const uint8_t 
     if (l > 64 * 1024)
         return CAIRN_ERR_TOO_LARGE;
     snprintf(url, sizeof(url), "/v1/provisioning/%s", box);
-    rc = http(r, "PUT", url, "application/octet-stream", d, l, 0, 4096, &st, NULL, NULL, NULL,
-              NULL);
+    rc =
+        http(r, "PUT", url, "application/octet-stream", d, l, 0, 4096, &st, NULL, NULL, NULL, NULL);
     if (rc == CAIRN_OK && st == 429)
         return CAIRN_ERR_LIMIT;
     return rc != CAIRN_OK ? rc : status_rc(st);

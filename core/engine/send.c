@@ -2,7 +2,7 @@
  * send.c - everything outbound: sessions from bundles (with the
  * key-transparency check before a key is first trusted), Sesame-style
  * fan-out to every device of a user and to our own other devices, texts,
- * typing, receipts and files.
+ * typing and receipts (files: efile.c).
  *
  * Fan-out (ENG-FAN-1..3):
  *   devices(uri) from the relay -> forget local devices it no longer
@@ -294,8 +294,8 @@ cairn_status engine__send_receipt(cairn_engine *e, const char *to, int type,
 
 /* Sends a TEXT/FILE/TYPING payload to a conversation; p->group_id and
  * p->dest are set here. Stores it in history when store_kind != 0. */
-static cairn_status send_to_conv(cairn_engine *e, const char *conv, engine_payload *p,
-                                 int store_kind, const char *msg_hex)
+cairn_status engine__send_to_conv(cairn_engine *e, const char *conv, engine_payload *p,
+                                  int store_kind, const char *msg_hex)
 {
     uint8_t *pl = NULL, *spl = NULL;
     size_t len = 0, slen = 0;
@@ -346,7 +346,7 @@ cairn_status cairn_engine_send_text(cairn_engine *e, const char *to, const char 
         engine__new_id(e, p.msg_id, hex);
         p.sent_ms = (uint64_t)engine__now(e);
         p.body = (engine_pl_str){(const uint8_t *)text, len};
-        rc = send_to_conv(e, to, &p, ENGINE_PL_TEXT, hex);
+        rc = engine__send_to_conv(e, to, &p, ENGINE_PL_TEXT, hex);
         if (rc == CAIRN_OK && msg_id)
             memcpy(msg_id, hex, CAIRN_MSG_ID_HEX);
     }
@@ -378,7 +378,7 @@ cairn_status cairn_engine_send_typing(cairn_engine *e, const char *conv, int com
         p.has_sent_ms = p.has_typing = 1;
         p.sent_ms = (uint64_t)engine__now(e);
         p.typing = composing ? ENGINE_TYPING_ACTIVE : ENGINE_TYPING_IDLE;
-        rc = send_to_conv(e, conv, &p, 0, NULL);
+        rc = engine__send_to_conv(e, conv, &p, 0, NULL);
     }
     engine__unlock(e);
     return rc;
@@ -408,173 +408,6 @@ cairn_status cairn_engine_mark_read(cairn_engine *e, const char *conv, const cha
     if (rc == CAIRN_OK && changed && strcmp(sender, e->uri) != 0)
         rc = engine__send_receipt(e, sender, ENGINE_RECEIPT_READ,
                                   (const uint8_t(*)[ENGINE_PL_ID_BYTES])id, 1);
-    engine__unlock(e);
-    return rc;
-}
-
-/* ---------------------------------------------------------------- files */
-
-static cairn_status read_file(cairn_engine *e, const char *path, uint8_t **out, size_t *len)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    struct stat st;
-    uint8_t *b;
-    size_t got = 0;
-    if (fd < 0)
-        return engine__fail(e, errno == ENOENT ? CAIRN_ERR_NOT_FOUND : CAIRN_ERR_IO,
-                            "cannot open the file");
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < 0) {
-        close(fd);
-        return engine__fail(e, CAIRN_ERR_IO, "not a regular file");
-    }
-    if ((uint64_t)st.st_size > ENGINE_FILE_MAX) {
-        close(fd);
-        return engine__fail(e, CAIRN_ERR_TOO_LARGE, "file larger than %u bytes", ENGINE_FILE_MAX);
-    }
-    b = cairn__alloc(e->ctx, (size_t)st.st_size + 1);
-    if (b == NULL) {
-        close(fd);
-        return CAIRN_ERR_NOMEM;
-    }
-    while (got < (size_t)st.st_size) {
-        ssize_t r = read(fd, b + got, (size_t)st.st_size - got);
-        if (r <= 0) {
-            if (r < 0 && errno == EINTR)
-                continue;
-            break;
-        }
-        got += (size_t)r;
-    }
-    close(fd);
-    if (got != (size_t)st.st_size) {
-        cairn__free_secret(e->ctx, b, (size_t)st.st_size + 1);
-        return CAIRN_ERR_IO;
-    }
-    *out = b;
-    *len = got;
-    return CAIRN_OK;
-}
-
-/* The last path component, cut to what FILE_NAME allows. */
-static engine_pl_str base_name(const char *path, char *buf, size_t cap)
-{
-    const char *s = strrchr(path, '/');
-    size_t n, o = 0;
-    s = s ? s + 1 : path;
-    n = strlen(s);
-    for (size_t i = 0; i < n && o + 1 < cap && o < ENGINE_PL_NAME_MAX; i++) {
-        unsigned char c = (unsigned char)s[i];
-        buf[o++] = (c < 0x20 || c == 0x7f || c == '\\') ? '_' : (char)c;
-    }
-    buf[o] = '\0';
-    if (o == 0 || !engine__utf8_valid((const uint8_t *)buf, o) || strcmp(buf, ".") == 0 ||
-        strcmp(buf, "..") == 0) {
-        snprintf(buf, cap, "file");
-        o = 4;
-    }
-    return (engine_pl_str){(const uint8_t *)buf, o};
-}
-
-cairn_status cairn_engine_send_file(cairn_engine *e, const char *conv, const char *path,
-                                    const char *content_type, cairn_progress_fn progress, void *ud,
-                                    char msg_id[CAIRN_MSG_ID_HEX])
-{
-    uint8_t *data = NULL, *ct = NULL;
-    size_t len = 0, ct_len = 0;
-    char url[ENGINE_PL_URL_MAX + 1], name[ENGINE_PL_NAME_MAX + 1], hex[CAIRN_MSG_ID_HEX];
-    engine_payload p;
-    cairn_status rc;
-    if (e == NULL || conv == NULL || path == NULL)
-        return CAIRN_ERR_INVALID_ARG;
-    engine__lock(e);
-    memset(&p, 0, sizeof(p));
-    rc = engine__ensure_login(e);
-    if (rc == CAIRN_OK)
-        rc = read_file(e, path, &data, &len);
-    if (rc == CAIRN_OK)
-        rc = engine__file_encrypt(e->ctx, data, len, p.file_key, p.file_digest, &ct, &ct_len);
-    if (data)
-        cairn__free_secret(e->ctx, data, len + 1);
-    if (rc == CAIRN_OK)
-        rc = e->net->ops->file_put(e->net, ct, ct_len, progress, ud, url, sizeof(url));
-    cairn__free(e->ctx, ct);
-    if (rc == CAIRN_OK) {
-        p.kind = ENGINE_PL_FILE;
-        p.has_msg_id = p.has_sent_ms = p.has_file_key = p.has_file_digest = p.has_file_size = 1;
-        engine__new_id(e, p.msg_id, hex);
-        p.sent_ms = (uint64_t)engine__now(e);
-        p.file_url = (engine_pl_str){(const uint8_t *)url, strlen(url)};
-        p.file_size = len;
-        p.file_name = base_name(path, name, sizeof(name));
-        if (content_type)
-            p.file_type = (engine_pl_str){(const uint8_t *)content_type, strlen(content_type)};
-        rc = send_to_conv(e, conv, &p, ENGINE_PL_FILE, hex);
-        if (rc == CAIRN_OK && msg_id)
-            memcpy(msg_id, hex, CAIRN_MSG_ID_HEX);
-    }
-    cairn__wipe(&p, sizeof(p));
-    engine__unlock(e);
-    return rc;
-}
-
-cairn_status cairn_engine_file_download(cairn_engine *e, const char *conv, const char *msg_id,
-                                        const char *out_path, cairn_progress_fn progress, void *ud)
-{
-    uint8_t *pl = NULL, *ct = NULL, *pt = NULL;
-    size_t plen = 0, ct_len = 0, pt_len = 0;
-    char url[ENGINE_PL_URL_MAX + 1];
-    engine_payload p;
-    cairn_status rc;
-    if (e == NULL || conv == NULL || msg_id == NULL || out_path == NULL)
-        return CAIRN_ERR_INVALID_ARG;
-    engine__lock(e);
-    rc = engine__ensure_login(e);
-    if (rc == CAIRN_OK)
-        rc = estore__msg_payload(e, conv, msg_id, &pl, &plen, NULL, 0);
-    if (rc == CAIRN_OK) {
-        rc = engine__payload_decode(pl, plen, &p);
-        if (rc == CAIRN_OK && p.kind != ENGINE_PL_FILE)
-            rc = engine__fail(e, CAIRN_ERR_INVALID_ARG, "not a file message");
-    }
-    if (rc == CAIRN_OK) {
-        memcpy(url, p.file_url.p, p.file_url.len);
-        url[p.file_url.len] = '\0';
-        rc = e->net->ops->file_get(e->net, url, (size_t)engine__file_ciphertext_size(p.file_size),
-                                   &ct, &ct_len, progress, ud);
-    }
-    if (rc == CAIRN_OK)
-        rc = engine__file_decrypt(e->ctx, p.file_key, p.file_digest, p.file_size, ct, ct_len, &pt,
-                                  &pt_len);
-    if (rc == CAIRN_OK) {
-        /* ENG-FILE-5: never overwrite */
-        int fd = open(out_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-        size_t off = 0;
-        if (fd < 0) {
-            rc = engine__fail(e, errno == EEXIST ? CAIRN_ERR_EXISTS : CAIRN_ERR_IO,
-                              "cannot create the output file");
-        } else {
-            while (off < pt_len) {
-                ssize_t w = write(fd, pt + off, pt_len - off);
-                if (w <= 0) {
-                    if (w < 0 && errno == EINTR)
-                        continue;
-                    rc = CAIRN_ERR_IO;
-                    break;
-                }
-                off += (size_t)w;
-            }
-            if (close(fd) != 0)
-                rc = CAIRN_ERR_IO;
-            if (rc != CAIRN_OK)
-                unlink(out_path);
-        }
-    }
-    if (pt)
-        cairn__free_secret(e->ctx, pt, pt_len ? pt_len : 1);
-    cairn__free(e->ctx, ct);
-    if (pl)
-        cairn__free_secret(e->ctx, pl, plen);
-    cairn__wipe(&p, sizeof(p));
     engine__unlock(e);
     return rc;
 }

@@ -3,6 +3,8 @@
  * must not depend on the code they help test.
  */
 #include <dirent.h>
+#include <malloc.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,7 +32,8 @@ const char *cts_vector_path(const char *relative)
     const char *dir = cts_vectors_dir();
     struct stat st;
     if (dir == NULL) {
-        fprintf(stderr, "SKIP: shared vectors not found (set CAIRN_VECTORS to ../shared/vectors)\n");
+        fprintf(stderr,
+                "SKIP: shared vectors not found (set CAIRN_VECTORS to ../shared/vectors)\n");
         return NULL;
     }
     snprintf(path, sizeof(path), "%s/%s", dir, relative);
@@ -74,6 +77,17 @@ char *cts_read_file(const char *path, size_t *len)
 static _Atomic long g_fail_at = -1; /* atomic: tests may allocate from threads */
 static _Atomic long g_count;
 static _Atomic long g_live;
+/* live bytes through the context allocator and their high-water mark
+ * (malloc_usable_size: what free() will give back) */
+static _Atomic size_t g_bytes, g_peak;
+
+static void bytes_add(void *p)
+{
+    size_t now = g_bytes += malloc_usable_size(p);
+    size_t peak = g_peak;
+    while (now > peak && !atomic_compare_exchange_weak(&g_peak, &peak, now)) {
+    }
+}
 
 static void *t_alloc(void *ud, size_t n)
 {
@@ -84,8 +98,10 @@ static void *t_alloc(void *ud, size_t n)
     if (g_fail_at < 0)
         g_count++;
     p = malloc(n ? n : 1);
-    if (p)
+    if (p) {
         g_live++;
+        bytes_add(p);
+    }
     return p;
 }
 
@@ -97,9 +113,14 @@ static void *t_realloc(void *ud, void *p, size_t n)
         return NULL;
     if (g_fail_at < 0)
         g_count++;
+    size_t old = p ? malloc_usable_size(p) : 0;
     q = realloc(p, n ? n : 1);
     if (q && p == NULL)
         g_live++;
+    if (q) {
+        g_bytes -= old;
+        bytes_add(q);
+    }
     return q;
 }
 
@@ -108,6 +129,7 @@ static void t_free(void *ud, void *p)
     (void)ud;
     if (p) {
         g_live--;
+        g_bytes -= malloc_usable_size(p);
         free(p);
     }
 }
@@ -132,8 +154,22 @@ void cts_fail_after(long n)
     g_count = 0;
 }
 
-long cts_alloc_count(void) { return g_count; }
-long cts_live_allocations(void) { return g_live; }
+long cts_alloc_count(void)
+{
+    return g_count;
+}
+long cts_live_allocations(void)
+{
+    return g_live;
+}
+size_t cts_peak_bytes(void)
+{
+    return g_peak;
+}
+void cts_peak_reset(void)
+{
+    g_peak = g_bytes;
+}
 
 char *cts_tempdir(void)
 {

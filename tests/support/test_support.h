@@ -43,6 +43,10 @@ cairn_context *cts_context(void);
 void cts_fail_after(long n);
 long cts_alloc_count(void);
 long cts_live_allocations(void);
+/* High-water mark of the bytes live through cts_context() allocators
+ * since the last reset (what a test bounds to prove streaming). */
+size_t cts_peak_bytes(void);
+void cts_peak_reset(void);
 
 /* A fresh empty directory under $TMPDIR, removed by cts_rmdir. */
 char *cts_tempdir(void);

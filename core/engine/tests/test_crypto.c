@@ -133,10 +133,10 @@ static void link_known_answers(void **state)
     offer[0] = 1;
     for (int i = 0; i < 32; i++)
         offer[1 + i] = (uint8_t)(0x20 + i);
-    assert_int_equal(cairn__hex_decode(offer + 33, 32, &n,
-                                       "6f6c710dec0f2edda36ad55446d3556aca9861d13f985b5768c4eb8a0ca9e78b",
-                                       64),
-                     CAIRN_OK);
+    assert_int_equal(
+        cairn__hex_decode(offer + 33, 32, &n,
+                          "6f6c710dec0f2edda36ad55446d3556aca9861d13f985b5768c4eb8a0ca9e78b", 64),
+        CAIRN_OK);
     /* ENG-LINK-3: the spec's MAC is the one the engine accepts */
     assert_int_equal(engine__link_seal(ctx, &sec, offer, sizeof(offer), msg, 1, &env, &env_len),
                      CAIRN_OK);
@@ -203,6 +203,29 @@ static void file_tamper(void **state)
     assert_int_equal(engine__file_decrypt(ctx, key, d2, sizeof(in), ct, ct_len, &pt, &pt_len),
                      CAIRN_ERR_INVALID_MESSAGE);
     ct[40] ^= 1;
+    /* ENG-FILE-2: FINAL on an earlier chunk (a stream cut short and
+     * re-signed) is refused even with a matching digest and size */
+    {
+        crypto_secretstream_xchacha20poly1305_state st;
+        uint8_t k2[32], *big = calloc(1, ENGINE_FILE_CHUNK + 10), *c2;
+        size_t n2 = (size_t)engine__file_ciphertext_size(ENGINE_FILE_CHUNK + 10), o = 0;
+        c2 = malloc(n2);
+        crypto_secretstream_xchacha20poly1305_keygen(k2);
+        crypto_secretstream_xchacha20poly1305_init_push(&st, c2, k2);
+        o = crypto_secretstream_xchacha20poly1305_HEADERBYTES;
+        crypto_secretstream_xchacha20poly1305_push(&st, c2 + o, NULL, big, ENGINE_FILE_CHUNK, NULL,
+                                                   0,
+                                                   crypto_secretstream_xchacha20poly1305_TAG_FINAL);
+        o += ENGINE_FILE_CHUNK + crypto_secretstream_xchacha20poly1305_ABYTES;
+        crypto_secretstream_xchacha20poly1305_push(&st, c2 + o, NULL, big, 10, NULL, 0,
+                                                   crypto_secretstream_xchacha20poly1305_TAG_FINAL);
+        crypto_hash_sha256(d2, c2, n2);
+        assert_int_equal(
+            engine__file_decrypt(ctx, k2, d2, ENGINE_FILE_CHUNK + 10, c2, n2, &pt, &pt_len),
+            CAIRN_ERR_INVALID_MESSAGE);
+        free(c2);
+        free(big);
+    }
     key[0] ^= 1;
     assert_int_equal(engine__file_decrypt(ctx, key, digest, sizeof(in), ct, ct_len, &pt, &pt_len),
                      CAIRN_ERR_INVALID_MESSAGE);
@@ -212,10 +235,8 @@ static void file_tamper(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(code_format),
-        cmocka_unit_test(link_roundtrip),
-        cmocka_unit_test(link_known_answers),
-        cmocka_unit_test(file_sizes),
+        cmocka_unit_test(code_format),        cmocka_unit_test(link_roundtrip),
+        cmocka_unit_test(link_known_answers), cmocka_unit_test(file_sizes),
         cmocka_unit_test(file_tamper),
     };
     return cmocka_run_group_tests(tests, setup, NULL);

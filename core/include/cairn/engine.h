@@ -133,6 +133,10 @@ typedef struct cairn_engine_config {
      * clock; the first search is at the first process() after open.
      * 0: once a day. Clamped to [1 s, 1 day]. Since 0.1. */
     int64_t kt_monitor_period_ms;
+    /* Where cairn_engine_send_file writes the encrypted copy of a file
+     * while it uploads (deleted at once, never a plaintext). NULL: $TMPDIR,
+     * else /tmp. Mobile apps pass their cache directory. Since 0.2. */
+    const char *temp_dir;
 } cairn_engine_config;
 
 /* Fills cfg with defaults. Since 0.1. */
@@ -223,14 +227,20 @@ CAIRN_EXPORT cairn_status cairn_engine_mark_read(cairn_engine *eng, const char *
 
 /* Encrypts the file at `path` under a fresh key, uploads it with progress
  * reports, and sends its descriptor (URL, key, digest, size, name) to a
- * conversation (user URI or "group:<id>"). Since 0.1. */
+ * conversation (user URI or "group:<id>"). The file streams through a
+ * temporary encrypted copy in temp_dir (memory stays a few chunks,
+ * whatever the size, up to 256 MiB). Since 0.1. */
 CAIRN_EXPORT cairn_status cairn_engine_send_file(cairn_engine *eng, const char *conversation,
                                                  const char *path, const char *content_type,
                                                  cairn_progress_fn progress, void *ud,
                                                  char msg_id[CAIRN_MSG_ID_HEX]);
 
 /* Downloads, checks and decrypts the file of a received FILE message and
- * writes it to `out_path` (which must not exist). Since 0.1. */
+ * writes it to `out_path` (which must not exist: CAIRN_ERR_EXISTS). The
+ * download goes to an unnamed temporary file in out_path's directory, is
+ * checked whole (size, digest) and decrypted into "<out_path>.partXXXXXX",
+ * which is linked to out_path only after every chunk authenticated;
+ * nothing is left behind on failure. Since 0.1. */
 CAIRN_EXPORT cairn_status cairn_engine_file_download(cairn_engine *eng, const char *conversation,
                                                      const char *msg_id, const char *out_path,
                                                      cairn_progress_fn progress, void *ud);
