@@ -130,18 +130,15 @@ bool relay__sip_send_to(relay *r, uint64_t conn_id, const void *data, size_t len
     return c != NULL && sip__send(c, data, len);
 }
 
-void sip__respond(sip_conn *c, const cairn_sip_msg *req, int code, const char *reason,
-                  const char *extra)
+void sip__respond_with(sip_conn *c, const cairn_sip_msg *req, int code, const char *reason,
+                       const char *tag, const char *extra, const char *ctype, const void *body,
+                       size_t len)
 {
     struct evbuffer *o;
     const char *v;
-    char tag[CAIRN_SIP_TOKEN_SIZE];
     cairn_sip_str t = {0};
 
-    if (c->closing)
-        return;
-    o = evbuffer_new();
-    if (o == NULL)
+    if (c->closing || c->bev == NULL || (o = evbuffer_new()) == NULL)
         return;
     evbuffer_add_printf(o, "SIP/2.0 %d %s\r\n", code, reason);
     for (size_t i = 0; (v = cairn_sip_msg_header(req, "Via", i)) != NULL; i++)
@@ -149,23 +146,32 @@ void sip__respond(sip_conn *c, const cairn_sip_msg *req, int code, const char *r
     if ((v = cairn_sip_msg_header(req, "From", 0)) != NULL)
         evbuffer_add_printf(o, "From: %s\r\n", v);
     if ((v = cairn_sip_msg_header(req, "To", 0)) != NULL) {
-        if (cairn_sip_msg_tag(req, "To", &t) == CAIRN_OK && t.len == 0 &&
-            cairn_sip_token_new(c->r->ctx, tag) == CAIRN_OK)
-            evbuffer_add_printf(o, "To: %s;tag=%s\r\n", v, tag);
-        else
-            evbuffer_add_printf(o, "To: %s\r\n", v);
+        bool add = tag && cairn_sip_msg_tag(req, "To", &t) == CAIRN_OK && t.len == 0;
+        evbuffer_add_printf(o, "To: %s%s%s\r\n", v, add ? ";tag=" : "", add ? tag : "");
     }
     if ((v = cairn_sip_msg_header(req, "Call-ID", 0)) != NULL)
         evbuffer_add_printf(o, "Call-ID: %s\r\n", v);
     if ((v = cairn_sip_msg_header(req, "CSeq", 0)) != NULL)
         evbuffer_add_printf(o, "CSeq: %s\r\n", v);
-    evbuffer_add_printf(o, "Server: cairn-relay\r\n%sContent-Length: 0\r\n\r\n",
-                        extra ? extra : "");
-    if (!c->closing && c->bev) {
-        bufferevent_write_buffer(c->bev, o);
-        check_output(c);
+    evbuffer_add_printf(o, "Server: cairn-relay\r\n%s", extra ? extra : "");
+    if (body != NULL) {
+        evbuffer_add_printf(o, "Content-Type: %s\r\nContent-Length: %zu\r\n\r\n", ctype, len);
+        evbuffer_add(o, body, len);
+    } else {
+        evbuffer_add_printf(o, "Content-Length: 0\r\n\r\n");
     }
+    bufferevent_write_buffer(c->bev, o);
+    check_output(c);
     evbuffer_free(o);
+}
+
+void sip__respond(sip_conn *c, const cairn_sip_msg *req, int code, const char *reason,
+                  const char *extra)
+{
+    char tag[CAIRN_SIP_TOKEN_SIZE];
+    /* a fresh To tag, used only when the request's To has none */
+    bool have = cairn_sip_token_new(c->r->ctx, tag) == CAIRN_OK;
+    sip__respond_with(c, req, code, reason, have ? tag : NULL, extra, NULL, NULL, 0);
 }
 
 static void handle(sip_conn *c, cairn_sip_msg *m)

@@ -42,7 +42,7 @@ struct sip_conn {
     uint32_t last_nc;
     int auth_failures;
     int64_t last_sent_qid;
-    int64_t drained_at; /* committed_max when the queue was last seen empty */
+    int64_t drained_at;  /* committed_max when the queue was last seen empty */
     int64_t retry_at_ms; /* a delivery was refused: resend from the oldest then */
     size_t inflight;
     sip_inflight *win; /* delivery_window slots, allocated on REGISTER */
@@ -54,6 +54,12 @@ bool sip__send(sip_conn *c, const void *p, size_t n);
  * NULL or complete header lines each ending in CRLF. */
 void sip__respond(sip_conn *c, const cairn_sip_msg *req, int code, const char *reason,
                   const char *extra);
+/* The general form: tag is the To tag to add when the request's To has
+ * none (NULL: add none, as a 100 Trying); body (NULL: none) is sent with
+ * Content-Type ctype. */
+void sip__respond_with(sip_conn *c, const cairn_sip_msg *req, int code, const char *reason,
+                       const char *tag, const char *extra, const char *ctype, const void *body,
+                       size_t len);
 void sip__bind(sip_conn *c, const relay_principal *p);
 void sip__unbind(sip_conn *c);
 

@@ -58,43 +58,6 @@ static msrp_session *by_call_id(relay *r, const cairn_sip_msg *m)
     return NULL;
 }
 
-/* A response carrying our dialog tag (sip__respond draws a fresh one). */
-static void reply(sip_conn *c, const cairn_sip_msg *req, int code, const char *reason,
-                  const char *tag, const char *extra, const cairn__buf *sdp)
-{
-    struct evbuffer *o;
-    const char *v;
-    cairn_sip_str t = {0};
-
-    if (c->closing || c->bev == NULL || (o = evbuffer_new()) == NULL)
-        return;
-    evbuffer_add_printf(o, "SIP/2.0 %d %s\r\n", code, reason);
-    for (size_t i = 0; (v = cairn_sip_msg_header(req, "Via", i)) != NULL; i++)
-        evbuffer_add_printf(o, "Via: %s\r\n", v);
-    if ((v = cairn_sip_msg_header(req, "From", 0)) != NULL)
-        evbuffer_add_printf(o, "From: %s\r\n", v);
-    if ((v = cairn_sip_msg_header(req, "To", 0)) != NULL) {
-        bool add = tag && cairn_sip_msg_tag(req, "To", &t) == CAIRN_OK && t.len == 0;
-        evbuffer_add_printf(o, "To: %s%s%s\r\n", v, add ? ";tag=" : "", add ? tag : "");
-    }
-    if ((v = cairn_sip_msg_header(req, "Call-ID", 0)) != NULL)
-        evbuffer_add_printf(o, "Call-ID: %s\r\n", v);
-    if ((v = cairn_sip_msg_header(req, "CSeq", 0)) != NULL)
-        evbuffer_add_printf(o, "CSeq: %s\r\n", v);
-    evbuffer_add_printf(o, "Server: cairn-relay\r\n%s", extra ? extra : "");
-    if (sdp) {
-        evbuffer_add_printf(o, "Content-Type: application/sdp\r\nContent-Length: %zu\r\n\r\n",
-                            sdp->len);
-        evbuffer_add(o, sdp->data, sdp->len);
-    } else {
-        evbuffer_add_printf(o, "Content-Length: 0\r\n\r\n");
-    }
-    bufferevent_write_buffer(c->bev, o);
-    evbuffer_free(o);
-    /* sip__send's output check, with an empty write */
-    sip__send(c, "", 0);
-}
-
 static size_t sessions_of(relay *r, int64_t device_row)
 {
     size_t n = 0;
@@ -236,8 +199,9 @@ void sip__handle_invite(sip_conn *c, const cairn_sip_msg *m)
 
     char contact_hdr[RELAY_STR_MAX + 64];
     snprintf(contact_hdr, sizeof contact_hdr, "Contact: <sip:%s;transport=tls>\r\n", r->cfg.domain);
-    reply(c, m, 100, "Trying", NULL, NULL, NULL);
-    reply(c, m, 200, "OK", s->local_tag, contact_hdr, &sdp);
+    sip__respond_with(c, m, 100, "Trying", NULL, NULL, NULL, NULL, 0);
+    sip__respond_with(c, m, 200, "OK", s->local_tag, contact_hdr, "application/sdp", sdp.data,
+                      sdp.len);
     cairn__buf_free(&sdp);
     RLOGD("msrp_session", "conn=%llu session=%s", (unsigned long long)c->id, s->sess_id);
     return;
@@ -261,7 +225,7 @@ void sip__handle_bye(sip_conn *c, const cairn_sip_msg *m)
         sip__respond(c, m, 481, "Call/Transaction Does Not Exist", NULL);
         return;
     }
-    reply(c, m, 200, "OK", s->local_tag, NULL, NULL);
+    sip__respond_with(c, m, 200, "OK", s->local_tag, NULL, NULL, NULL, 0);
     msrp__session_end(s, "bye", false, 0);
 }
 
@@ -272,7 +236,7 @@ void sip__handle_cancel(sip_conn *c, const cairn_sip_msg *m)
      * 9.2); the device ends an unwanted session with BYE. */
     msrp_session *s = by_call_id(c->r, m);
     if (s != NULL && c->registered && s->who.device_row == c->who.device_row)
-        reply(c, m, 200, "OK", s->local_tag, NULL, NULL);
+        sip__respond_with(c, m, 200, "OK", s->local_tag, NULL, NULL, NULL, 0);
     else
         sip__respond(c, m, 481, "Call/Transaction Does Not Exist", NULL);
 }
