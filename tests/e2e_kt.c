@@ -373,24 +373,6 @@ static void own_label_hijacked(void **state)
     assert_true(seen(&A, CAIRN_EVENT_KT_ALERT, "did not publish"));
 }
 
-/* Runs cairn-audit --print-keys on a fresh state directory: the auditor's
- * public key in hex (the directory pins it in auditing mode). */
-static void auditor_key_hex(const char *adir, char hex[65])
-{
-    char cmd[1400], line[512];
-    FILE *f;
-    hex[0] = 0;
-    snprintf(cmd, sizeof cmd, "%s --state %s --init --print-keys",
-             kth_bin("transparency/auditor/cairn-audit"), adir);
-    f = popen(cmd, "r");
-    assert_non_null(f);
-    while (fgets(line, sizeof line, f))
-        if (sscanf(line, "auditor-key %64s", hex) == 1)
-            break;
-    pclose(f);
-    assert_int_equal(strlen(hex), 64);
-}
-
 static void open_strict(party *p, const char *name, const char *rel, const char *kt_url,
                         const char *akey)
 {
@@ -441,7 +423,7 @@ static void require_auditor(void **state)
     snprintf(rel, sizeof rel, "dir:%s/arelay", dir);
     snprintf(cmd, sizeof cmd, "mkdir -p %s %s", kdir, adir);
     assert_int_equal(system(cmd), 0);
-    auditor_key_hex(adir, hex);
+    assert_int_equal(kth_auditor_key(adir, hex), 0);
 
     /* a directory in contact mode cannot satisfy the option */
     open_strict(&RX, "ra-xavier", relay, kt.url, hex);

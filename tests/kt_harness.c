@@ -221,6 +221,23 @@ uint64_t kth_tree_size(const cairn_context *ctx, const char *url)
     return s;
 }
 
+int kth_auditor_key(const char *adir, char hex[65])
+{
+    char cmd[1400], line[512];
+    FILE *f;
+    hex[0] = 0;
+    snprintf(cmd, sizeof cmd, "%s --state %s --init --print-keys",
+             kth_bin("transparency/auditor/cairn-audit"), adir);
+    f = popen(cmd, "r");
+    if (f == NULL)
+        return -1;
+    while (fgets(line, sizeof line, f))
+        if (sscanf(line, "auditor-key %64s", hex) == 1)
+            break;
+    pclose(f);
+    return strlen(hex) == 64 ? 0 : -1;
+}
+
 int kth_relay_start(kth_relay *r, const char *dir, const char *kt_url, const char *token)
 {
     const char *bin = kth_bin("server/cairn-relay");

@@ -50,6 +50,10 @@ long kth_request(const cairn_context *ctx, const char *method, const char *url,
 int kth_config(const cairn_context *ctx, const char *url, cairn_kt_config *cfg);
 /* GET /kt/v1/tree-head -> tree size (0 on error). */
 uint64_t kth_tree_size(const cairn_context *ctx, const char *url);
+/* Runs cairn-audit --init --print-keys on the state directory adir and
+ * writes the auditor's public key (64 hex digits): what a directory in
+ * auditing mode pins. 0, or -1 if it printed none. */
+int kth_auditor_key(const char *adir, char hex[65]);
 
 /* A cairn-relay (this build's server/cairn-relay) on loopback ports with
  * its state in dir, publishing identities to the cairn-kt at kt_url with
