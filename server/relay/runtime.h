@@ -35,6 +35,24 @@ CAIRN_MUST_CHECK cairn_status relay__runtime_create(relay *r);
  * NULL-safe. */
 void relay__runtime_destroy(relay *r);
 
+/* ---- waking the loop from a helper thread (worker.c) ---------------------- */
+
+/* A non-blocking pipe whose read end is a persistent loop event: a helper
+ * thread calls relay__wake_notify (a full pipe already means the loop
+ * will look), the loop drains the pipe and calls fn(r). */
+typedef struct relay_wake {
+    int rd, wr;
+    struct event *ev;
+    void (*fn)(relay *r);
+    relay *r;
+} relay_wake;
+
+/* CAIRN_ERR_IO (no pipe) or CAIRN_ERR_NOMEM (no event); relay__wake_close
+ * is safe after any outcome, and on a zeroed or closed wake. */
+cairn_status relay__wake_open(relay *r, relay_wake *w, void (*fn)(relay *r));
+void relay__wake_notify(relay_wake *w); /* any thread */
+void relay__wake_close(relay_wake *w);
+
 /* ---- random source (rng.c) ------------------------------------------------ */
 
 typedef struct relay_rng {

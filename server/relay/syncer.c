@@ -54,8 +54,7 @@ struct relay_syncer {
     int fd;                              /* the WAL file */
     int stale_fd;                        /* a replaced descriptor, closed at stop */
     char wal[RELAY_STR_MAX + 8];
-    int pipe_rd, pipe_wr;
-    struct event *ev;
+    relay_wake wake;
     uint64_t next_gen; /* loop-owned from here */
     deferred *head, *tail;
 };
@@ -103,9 +102,7 @@ static void *syncer_main(void *arg)
         if (rc != 0)
             s->fail_upto = target;
         s->done = target;
-        char b = 1;
-        ssize_t w = write(s->pipe_wr, &b, 1);
-        (void)w;
+        relay__wake_notify(&s->wake);
     }
     pthread_mutex_unlock(&s->mu);
     return NULL;
@@ -129,14 +126,9 @@ static void complete_upto(relay *r, uint64_t done, uint64_t fail_upto, bool fail
     }
 }
 
-static void on_wake(evutil_socket_t fd, short what, void *arg)
+static void on_wake(relay *r)
 {
-    relay *r = arg;
     struct relay_syncer *s = r->rt->syncer;
-    char buf[64];
-    (void)what;
-    while (read(fd, buf, sizeof buf) > 0) {
-    }
     pthread_mutex_lock(&s->mu);
     uint64_t done = s->done, fail = s->fail_upto;
     pthread_mutex_unlock(&s->mu);
@@ -189,10 +181,9 @@ cairn_status relay__syncer_start(relay *r)
     if (strcmp(r->cfg.synchronous, "full") != 0)
         return CAIRN_OK; /* normal: no fsync per commit at all */
     struct relay_syncer *s = cairn__calloc(r->ctx, 1, sizeof *s);
-    int fds[2];
     if (s == NULL)
         return CAIRN_ERR_NOMEM;
-    s->fd = s->stale_fd = s->pipe_rd = s->pipe_wr = -1;
+    s->fd = s->stale_fd = s->wake.rd = s->wake.wr = -1;
     r->rt->syncer = s;
     snprintf(s->wal, sizeof s->wal, "%s-wal", r->cfg.db_path);
     if (pthread_mutex_init(&s->mu, NULL) != 0 || pthread_cond_init(&s->cv, NULL) != 0)
@@ -214,13 +205,9 @@ cairn_status relay__syncer_start(relay *r)
             RLOGW("dir_sync_failed", "errno=%d", errno);
         close(dfd);
     }
-    if (pipe2(fds, O_NONBLOCK | O_CLOEXEC) != 0)
-        return CAIRN_ERR_IO;
-    s->pipe_rd = fds[0];
-    s->pipe_wr = fds[1];
-    s->ev = event_new(r->base, s->pipe_rd, EV_READ | EV_PERSIST, on_wake, r);
-    if (s->ev == NULL || event_add(s->ev, NULL) != 0)
-        return CAIRN_ERR_NOMEM;
+    cairn_status st = relay__wake_open(r, &s->wake, on_wake);
+    if (st != CAIRN_OK)
+        return st;
     /* From here COMMIT writes the WAL without syncing it; we sync. Done
      * before the thread exists, with no transaction open. */
     if (!relay__exec(r, "PRAGMA synchronous=NORMAL"))
@@ -250,12 +237,7 @@ void relay__syncer_stop(relay *r)
         complete_upto(r, s->next_gen, 0, rc != 0);
         relay__exec(r, "PRAGMA synchronous=FULL");
     }
-    if (s->ev)
-        event_free(s->ev);
-    if (s->pipe_rd >= 0)
-        close(s->pipe_rd);
-    if (s->pipe_wr >= 0)
-        close(s->pipe_wr);
+    relay__wake_close(&s->wake);
     if (s->fd >= 0)
         close(s->fd);
     if (s->stale_fd >= 0)

@@ -1,8 +1,9 @@
 /*
  * worker.c - Argon2id off the event loop. A few pthreads take relay_jobs
  * (verify a secret against a stored string, or hash a new secret) from a
- * bounded FIFO and put them, finished, on a done list; one byte down a
- * non-blocking pipe wakes the loop, which runs each job's done callback.
+ * bounded FIFO and put them, finished, on a done list; a relay_wake (one
+ * byte down a non-blocking pipe, also defined here and used by the WAL
+ * syncer) wakes the loop, which runs each job's done callback.
  *
  *   submit (loop) -> queue --worker--> done list --pipe--> done() (loop)
  *
@@ -36,8 +37,7 @@ struct relay_workers {
     relay_job *dhead, *dtail; /* finished, for the loop */
     size_t queued, running, max_queue;
     bool stop;
-    int pipe_rd, pipe_wr;
-    struct event *ev;
+    relay_wake wake;
     pthread_t *threads;
     size_t n_threads;
 };
@@ -81,11 +81,8 @@ static void *worker_main(void *arg)
             w->dhead = j;
         w->dtail = j;
         if (wake) {
-            /* One byte per empty -> non-empty change of the done list; a
-             * full pipe already means the loop will look. */
-            char b = 1;
-            ssize_t wr = write(w->pipe_wr, &b, 1);
-            (void)wr;
+            /* once per empty -> non-empty change of the done list */
+            relay__wake_notify(&w->wake);
         }
     }
     pthread_mutex_unlock(&w->mu);
@@ -110,11 +107,50 @@ static void drain_done(relay *r)
 
 static void on_wake(evutil_socket_t fd, short what, void *arg)
 {
+    relay_wake *w = arg;
     char buf[64];
     (void)what;
     while (read(fd, buf, sizeof buf) > 0) {
     }
-    drain_done(arg);
+    w->fn(w->r);
+}
+
+cairn_status relay__wake_open(relay *r, relay_wake *w, void (*fn)(relay *r))
+{
+    int fds[2];
+    w->rd = w->wr = -1;
+    w->ev = NULL;
+    w->fn = fn;
+    w->r = r;
+    if (pipe2(fds, O_NONBLOCK | O_CLOEXEC) != 0) {
+        RLOGE("wake_pipe_failed", "errno=%d", errno);
+        return CAIRN_ERR_IO;
+    }
+    w->rd = fds[0];
+    w->wr = fds[1];
+    w->ev = event_new(r->base, w->rd, EV_READ | EV_PERSIST, on_wake, w);
+    if (w->ev == NULL || event_add(w->ev, NULL) != 0)
+        return CAIRN_ERR_NOMEM;
+    return CAIRN_OK;
+}
+
+void relay__wake_notify(relay_wake *w)
+{
+    char b = 1;
+    ssize_t n = write(w->wr, &b, 1);
+    (void)n;
+}
+
+void relay__wake_close(relay_wake *w)
+{
+    if (w->ev)
+        event_free(w->ev);
+    if (w->rd >= 0)
+        close(w->rd);
+    if (w->wr >= 0)
+        close(w->wr);
+    w->ev = NULL;
+    w->rd = w->wr = -1;
 }
 
 cairn_status relay__workers_start(relay *r)
@@ -125,25 +161,18 @@ cairn_status relay__workers_start(relay *r)
     if (sst != CAIRN_OK)
         return sst;
     struct relay_workers *w = cairn__calloc(r->ctx, 1, sizeof *w);
-    int fds[2];
     if (w == NULL)
         return CAIRN_ERR_NOMEM;
-    w->pipe_rd = w->pipe_wr = -1;
+    w->wake.rd = w->wake.wr = -1;
     r->rt->workers = w;
     w->max_queue = (size_t)r->cfg.argon2_queue;
     if (pthread_mutex_init(&w->mu, NULL) != 0)
         return CAIRN_ERR_NOMEM;
     if (pthread_cond_init(&w->cv, NULL) != 0)
         return CAIRN_ERR_NOMEM;
-    if (pipe2(fds, O_NONBLOCK | O_CLOEXEC) != 0) {
-        RLOGE("workers_pipe_failed", "errno=%d", errno);
-        return CAIRN_ERR_IO;
-    }
-    w->pipe_rd = fds[0];
-    w->pipe_wr = fds[1];
-    w->ev = event_new(r->base, w->pipe_rd, EV_READ | EV_PERSIST, on_wake, r);
-    if (w->ev == NULL || event_add(w->ev, NULL) != 0)
-        return CAIRN_ERR_NOMEM;
+    cairn_status st = relay__wake_open(r, &w->wake, drain_done);
+    if (st != CAIRN_OK)
+        return st;
     w->threads = cairn__calloc(r->ctx, (size_t)r->cfg.argon2_workers, sizeof(pthread_t));
     if (w->threads == NULL)
         return CAIRN_ERR_NOMEM;
@@ -216,12 +245,7 @@ void relay__workers_stop(relay *r)
         q->done(r, q);
         q = next;
     }
-    if (w->ev)
-        event_free(w->ev);
-    if (w->pipe_rd >= 0)
-        close(w->pipe_rd);
-    if (w->pipe_wr >= 0)
-        close(w->pipe_wr);
+    relay__wake_close(&w->wake);
     pthread_cond_destroy(&w->cv);
     pthread_mutex_destroy(&w->mu);
     cairn__free(r->ctx, w->threads);
