@@ -58,12 +58,7 @@ static void conn_free(msrp_conn *c, const char *why, bool limit)
         ms->conn_head = c->next;
     if (c->next)
         c->next->prev = c->prev;
-    if (c->bev) {
-        SSL *ssl = bufferevent_openssl_get_ssl(c->bev);
-        if (ssl)
-            SSL_set_shutdown(ssl, SSL_RECEIVED_SHUTDOWN);
-        bufferevent_free(c->bev);
-    }
+    relay__tls_bev_free(c->bev);
     cairn_msrp_parser_destroy(c->p);
     cairn_msrp_reasm_destroy(c->reasm);
     relay__conncap_put(r, MSRP_CAP, c->addr);

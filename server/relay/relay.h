@@ -182,13 +182,13 @@ typedef struct relay_metrics {
     uint64_t commits_total;
     uint64_t kt_publish_ok;
     uint64_t kt_publish_failed;
-    uint64_t hostile_closed_total; /* connections closed for a limit */
+    uint64_t hostile_closed_total;     /* connections closed for a limit */
     uint64_t address_cap_closed_total; /* refused: max_connections_per_address */
     uint64_t argon2_busy_total;        /* HTTPS 503: Argon2id queue full */
     int64_t argon2_held;               /* HTTPS requests waiting for Argon2id */
-    int64_t queue_depth;           /* rows in the queue (kept exact) */
-    relay_hist commit_latency;     /* MESSAGE received -> 202 sent */
-    relay_hist delivery_latency;   /* enqueued -> device acknowledged */
+    int64_t queue_depth;               /* rows in the queue (kept exact) */
+    relay_hist commit_latency;         /* MESSAGE received -> 202 sent */
+    relay_hist delivery_latency;       /* enqueued -> device acknowledged */
     /* MSRP session mode */
     uint64_t msrp_sessions_total;
     int64_t msrp_sessions_open;
@@ -325,9 +325,8 @@ typedef struct relay_recipients {
  * duplicates removed) and the one other part, the payload.
  * CAIRN_ERR_DECODE / CAIRN_ERR_LIMIT / CAIRN_ERR_NOMEM. */
 CAIRN_MUST_CHECK cairn_status relay__recipients_parse(const cairn_context *ctx,
-                                                      const char *content_type,
-                                                      const uint8_t *body, size_t len,
-                                                      relay_recipients *out);
+                                                      const char *content_type, const uint8_t *body,
+                                                      size_t len, relay_recipients *out);
 /* The device a URI addresses (RELAY-DEV-1): its `gr` parameter, 1..2^31-1
  * in plain decimal; *device = 0 when there is none. CAIRN_ERR_DECODE for a
  * malformed URI or gr value. */
@@ -364,9 +363,9 @@ struct relay {
     uint8_t cred_key[32];
     char dummy_hash[128]; /* crypto_pwhash_STRBYTES */
     /* SIP connections */
-    relay_map conns;      /* conn id -> sip_conn */
-    relay_map bindings;   /* device row -> sip_conn (registered flow) */
-    sip_conn *conn_head;  /* all connections, for the sweep */
+    relay_map conns;     /* conn id -> sip_conn */
+    relay_map bindings;  /* device row -> sip_conn (registered flow) */
+    sip_conn *conn_head; /* all connections, for the sweep */
     uint64_t next_conn_id;
     /* group commit (batch.c) */
     bool in_tx;
@@ -395,6 +394,10 @@ struct relay {
 /* tls.c */
 CAIRN_MUST_CHECK cairn_status relay__tls_ensure_cert(relay *r);
 CAIRN_MUST_CHECK cairn_status relay__tls_load(relay *r);
+/* Frees a connection's TLS bufferevent without waiting for the peer's
+ * close_notify (the peer may be gone or hostile). NULL-safe. */
+struct bufferevent;
+void relay__tls_bev_free(struct bufferevent *bev);
 
 /* store.c: schema, statement helpers. */
 CAIRN_MUST_CHECK cairn_status relay__store_open(relay *r);
@@ -418,8 +421,8 @@ CAIRN_MUST_CHECK cairn_status relay__device_find(relay *r, const char *uri, uint
 /* store_devices.c: per-device addressing (spec/relay-api.md section 9). */
 /* CAIRN_OK with *row (may be NULL) when device is listed for account,
  * CAIRN_ERR_NOT_FOUND when not, CAIRN_ERR_STORE on a database error. */
-CAIRN_MUST_CHECK cairn_status relay__device_of_account(relay *r, int64_t account,
-                                                       uint32_t device, int64_t *row);
+CAIRN_MUST_CHECK cairn_status relay__device_of_account(relay *r, int64_t account, uint32_t device,
+                                                       int64_t *row);
 /* Writes the account's device ids, ascending, space-separated, into out
  * (NUL-terminated, cut at cap); returns the length. */
 size_t relay__devices_format(relay *r, int64_t account, char *out, size_t cap);

@@ -50,12 +50,7 @@ static void conn_free(sip_conn *c, const char *why, bool limit)
         r->conn_head = c->next;
     if (c->next)
         c->next->prev = c->prev;
-    if (c->bev) {
-        SSL *ssl = bufferevent_openssl_get_ssl(c->bev);
-        if (ssl)
-            SSL_set_shutdown(ssl, SSL_RECEIVED_SHUTDOWN);
-        bufferevent_free(c->bev);
-    }
+    relay__tls_bev_free(c->bev);
     cairn_sip_reader_free(c->rd);
     cairn__free(r->ctx, c->win);
     relay__conncap_put(r, RELAY_CAP_SIP, c->addr);

@@ -17,6 +17,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -89,7 +91,8 @@ static cairn_status generate(relay *r)
     X509_gmtime_adj(X509_getm_notAfter(x), 365L * 86400L);
     X509_set_pubkey(x, pkey);
     X509_NAME *name = X509_get_subject_name(x);
-    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, (const unsigned char *)c->domain, -1, -1, 0);
+    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, (const unsigned char *)c->domain, -1, -1,
+                               0);
     X509_set_issuer_name(x, name);
     snprintf(san, sizeof san, "DNS:%s,DNS:localhost,IP:127.0.0.1,IP:::1", c->domain);
     X509V3_set_ctx(&v3, x, x, NULL, NULL, 0);
@@ -171,4 +174,14 @@ cairn_status relay__tls_load(relay *r)
     r->ssl = ctx;
     RLOGI("tls_loaded", "cert=%s", r->cfg.cert_file);
     return CAIRN_OK;
+}
+
+void relay__tls_bev_free(struct bufferevent *bev)
+{
+    if (bev == NULL)
+        return;
+    SSL *ssl = bufferevent_openssl_get_ssl(bev);
+    if (ssl)
+        SSL_set_shutdown(ssl, SSL_RECEIVED_SHUTDOWN);
+    bufferevent_free(bev);
 }
