@@ -131,52 +131,71 @@ static cairn_status read_all(const cairn_context *ctx, const char *path, size_t 
     return CAIRN_OK;
 }
 
-/* Writes atomically: temporary file in the same directory, then rename.
- * With excl, an existing target is CAIRN_ERR_EXISTS. */
-static cairn_status write_atomic(net_dir *d, const char *path, const void *data, size_t len,
-                                 int excl, cairn_progress_fn progress, void *ud)
+static cairn_status write_all(int fd, const uint8_t *p, size_t n)
+{
+    size_t off = 0;
+    while (off < n) {
+        ssize_t w = write(fd, p + off, n - off);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return CAIRN_ERR_IO;
+        off += (size_t)w;
+    }
+    return CAIRN_OK;
+}
+
+/* Copies len bytes from in to out, 64 KiB at a time. */
+static cairn_status copy_fd(int in, int out, uint64_t len, cairn_progress_fn progress, void *ud)
+{
+    uint8_t buf[65536];
+    uint64_t done = 0;
+    while (done < len) {
+        size_t want = len - done > sizeof(buf) ? sizeof(buf) : (size_t)(len - done);
+        ssize_t r = read(in, buf, want);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0 || write_all(out, buf, (size_t)r) != CAIRN_OK)
+            return CAIRN_ERR_IO;
+        done += (uint64_t)r;
+        if (progress)
+            progress(ud, done, len);
+    }
+    return CAIRN_OK;
+}
+
+/* Writes a file so that no reader ever sees it partial: a temporary file
+ * in the same directory filled from data (or, when data is NULL, from
+ * src_fd with progress), then renamed over path, or with excl linked to
+ * it (an existing target is CAIRN_ERR_EXISTS). */
+static cairn_status place(net_dir *d, const char *path, const void *data, int src_fd, uint64_t len,
+                          int excl, cairn_progress_fn progress, void *ud)
 {
     char tmp[PATH_MAX_DIR + 32];
+    cairn_status rc;
     int fd;
-    size_t off = 0;
     if (snprintf(tmp, sizeof(tmp), "%s.tmp%d.%u", path, (int)getpid(), d->seq++) >=
         (int)sizeof(tmp))
         return CAIRN_ERR_INVALID_ARG;
     fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0)
         return CAIRN_ERR_IO;
-    while (off < len) {
-        size_t chunk = len - off > 65536 ? 65536 : len - off;
-        ssize_t w = write(fd, (const uint8_t *)data + off, chunk);
-        if (w <= 0) {
-            if (w < 0 && errno == EINTR)
-                continue;
-            close(fd);
-            unlink(tmp);
-            return CAIRN_ERR_IO;
-        }
-        off += (size_t)w;
-        if (progress)
-            progress(ud, off, len);
-    }
-    if (close(fd) != 0) {
+    rc = data ? write_all(fd, data, (size_t)len) : copy_fd(src_fd, fd, len, progress, ud);
+    if (close(fd) != 0 && rc == CAIRN_OK)
+        rc = CAIRN_ERR_IO;
+    if (rc == CAIRN_OK && excl && link(tmp, path) != 0)
+        rc = errno == EEXIST ? CAIRN_ERR_EXISTS : CAIRN_ERR_IO;
+    else if (rc == CAIRN_OK && !excl && rename(tmp, path) != 0)
+        rc = CAIRN_ERR_IO;
+    if (rc != CAIRN_OK || excl)
         unlink(tmp);
-        return CAIRN_ERR_IO;
-    }
-    if (excl) {
-        if (link(tmp, path) != 0) {
-            int e = errno;
-            unlink(tmp);
-            return e == EEXIST ? CAIRN_ERR_EXISTS : CAIRN_ERR_IO;
-        }
-        unlink(tmp);
-        return CAIRN_OK;
-    }
-    if (rename(tmp, path) != 0) {
-        unlink(tmp);
-        return CAIRN_ERR_IO;
-    }
-    return CAIRN_OK;
+    return rc;
+}
+
+/* A small record, replacing any earlier one. */
+static cairn_status write_atomic(net_dir *d, const char *path, const void *data, size_t len)
+{
+    return place(d, path, data, -1, len, 0, NULL, NULL);
 }
 
 static int mkdirs(const char *path)
@@ -256,7 +275,7 @@ static cairn_status d_register(engine_net *n, const char *uri, uint32_t device,
     }
     if (rc == CAIRN_OK) {
         snprintf(p, sizeof(p), "%s/identity", dir);
-        rc = write_atomic(d, p, identity, CAIRN_PUBLIC_KEY_BYTES, 0, NULL, NULL);
+        rc = write_atomic(d, p, identity, CAIRN_PUBLIC_KEY_BYTES);
     }
     unlock_root(lk);
     return rc;
@@ -354,7 +373,7 @@ static cairn_status d_upload_keys(engine_net *n, const char *json, size_t len)
     lk = lock_root(d);
     if (lk < 0)
         return CAIRN_ERR_IO;
-    rc = write_atomic(d, p, json, len, 0, NULL, NULL); /* PKB-1: replaces the set */
+    rc = write_atomic(d, p, json, len); /* PKB-1: replaces the set */
     if (rc == CAIRN_OK) {
         /* publish the identity to the directory when new or changed */
         char ip[PATH_MAX_DIR + 16], pp[PATH_MAX_DIR + 16], u1[PATH_MAX_DIR], uri[CAIRN_URI_MAX + 1];
@@ -372,7 +391,7 @@ static cairn_status d_upload_keys(engine_net *n, const char *json, size_t len)
                     memcmp(pub, idk, il) != 0) {
                     rc = kt_publish(d, uri, idk, il);
                     if (rc == CAIRN_OK)
-                        rc = write_atomic(d, pp, idk, il, 0, NULL, NULL);
+                        rc = write_atomic(d, pp, idk, il);
                 }
                 cairn__free(n->ctx, idk);
                 cairn__free(n->ctx, pub);
@@ -451,7 +470,7 @@ static cairn_status d_fetch_bundle(engine_net *n, const char *uri, uint32_t devi
         rc = json_text(n->ctx, k, &text, &tlen);
         if (rc == CAIRN_OK) {
             snprintf(p, sizeof(p), "%s/keys.json", dir);
-            rc = write_atomic(d, p, text, tlen, 0, NULL, NULL);
+            rc = write_atomic(d, p, text, tlen);
             cairn__free(n->ctx, text);
         }
     }
@@ -579,7 +598,7 @@ static cairn_status d_send(engine_net *n, const engine_envelope *env)
         return rc;
     snprintf(p, sizeof(p), "%s/inbox/%020lld-%08d-%08u.env", dir,
              (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec, (int)getpid(), d->seq++);
-    rc = write_atomic(d, p, text, tlen, 0, NULL, NULL);
+    rc = write_atomic(d, p, text, tlen);
     cairn__free(n->ctx, text);
     return rc;
 }
@@ -709,33 +728,6 @@ static cairn_status d_ack(engine_net *n, const char *id)
 
 /* -------------------------------------------------------------- files */
 
-/* Copies len bytes from in to out, 64 KiB at a time. */
-static cairn_status copy_fd(int in, int out, uint64_t len, cairn_progress_fn progress, void *ud)
-{
-    uint8_t buf[65536];
-    uint64_t done = 0;
-    while (done < len) {
-        size_t want = len - done > sizeof(buf) ? sizeof(buf) : (size_t)(len - done), off = 0;
-        ssize_t r = read(in, buf, want);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            return CAIRN_ERR_IO;
-        while (off < (size_t)r) {
-            ssize_t w = write(out, buf + off, (size_t)r - off);
-            if (w < 0 && errno == EINTR)
-                continue;
-            if (w <= 0)
-                return CAIRN_ERR_IO;
-            off += (size_t)w;
-        }
-        done += (uint64_t)r;
-        if (progress)
-            progress(ud, done, len);
-    }
-    return CAIRN_OK;
-}
-
 static cairn_status d_file_put(engine_net *n, int fd, uint64_t len, cairn_progress_fn progress,
                                void *ud, char *url, size_t url_cap)
 {
@@ -752,23 +744,7 @@ static cairn_status d_file_put(engine_net *n, int fd, uint64_t len, cairn_progre
     snprintf(p, sizeof(p), "%s/files/%s", d->root, hex);
     if (snprintf(url, url_cap, "dirfile:%s", hex) >= (int)url_cap)
         return CAIRN_ERR_TOO_LARGE;
-    /* written under a temporary name and linked into place: a reader
-     * never sees a partial blob */
-    {
-        char tmp[PATH_MAX_DIR + 96];
-        int out;
-        snprintf(tmp, sizeof(tmp), "%s.tmp%d.%u", p, (int)getpid(), d->seq++);
-        out = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-        if (out < 0)
-            return CAIRN_ERR_IO;
-        rc = copy_fd(fd, out, len, progress, ud);
-        if (close(out) != 0 && rc == CAIRN_OK)
-            rc = CAIRN_ERR_IO;
-        if (rc == CAIRN_OK && link(tmp, p) != 0)
-            rc = errno == EEXIST ? CAIRN_ERR_EXISTS : CAIRN_ERR_IO;
-        unlink(tmp);
-        return rc;
-    }
+    return place(d, p, NULL, fd, len, 1, progress, ud);
 }
 
 static cairn_status d_file_get(engine_net *n, const char *url, uint64_t max, int fd, uint64_t *len,
@@ -820,7 +796,7 @@ static cairn_status d_mailbox_put(engine_net *n, const char *box, const uint8_t 
     if (mkdirs(p) != 0)
         return CAIRN_ERR_IO;
     snprintf(p, sizeof(p), "%s/mailbox/%s", d->root, box);
-    return write_atomic(d, p, data, len, 0, NULL, NULL);
+    return write_atomic(d, p, data, len);
 }
 
 static cairn_status d_mailbox_take(engine_net *n, const char *box, uint8_t **data, size_t *len)
