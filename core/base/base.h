@@ -34,9 +34,8 @@ char *cairn__strndup(const cairn_context *ctx, const char *s, size_t n);
 void *cairn__memdup(const cairn_context *ctx, const void *p, size_t n);
 
 /* Logging: printf-style; callers never pass message content or secrets. */
-void cairn__log(const cairn_context *ctx, cairn_log_level level,
-                const char *component, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+void cairn__log(const cairn_context *ctx, cairn_log_level level, const char *component,
+                const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 #define CAIRN_LOGE(ctx, comp, ...) cairn__log(ctx, CAIRN_LOG_ERROR, comp, __VA_ARGS__)
 #define CAIRN_LOGW(ctx, comp, ...) cairn__log(ctx, CAIRN_LOG_WARN, comp, __VA_ARGS__)
 #define CAIRN_LOGI(ctx, comp, ...) cairn__log(ctx, CAIRN_LOG_INFO, comp, __VA_ARGS__)
@@ -96,17 +95,22 @@ size_t cairn__reader_left(const cairn__reader *r);
  * cairn__hex_decode accepts either case and fails on odd length or a
  * non-hex digit, or when the output would exceed out_cap. */
 void cairn__hex_encode(char *out, const uint8_t *in, size_t n);
-cairn_status cairn__hex_decode(uint8_t *out, size_t out_cap, size_t *out_len,
-                               const char *in, size_t in_len);
+cairn_status cairn__hex_decode(uint8_t *out, size_t out_cap, size_t *out_len, const char *in,
+                               size_t in_len);
 
 /* Standard base64 with padding (RFC 4648 section 4), strict decoding. */
 size_t cairn__base64_encoded_len(size_t n);
 void cairn__base64_encode(char *out, const uint8_t *in, size_t n);
-cairn_status cairn__base64_decode(uint8_t *out, size_t out_cap,
-                                  size_t *out_len, const char *in,
+cairn_status cairn__base64_decode(uint8_t *out, size_t out_cap, size_t *out_len, const char *in,
                                   size_t in_len);
 
 /* Constant-time comparison: 0 when equal. */
+/* io.c: the whole n bytes to / from a blocking descriptor, across EINTR
+ * and short transfers. CAIRN_ERR_IO on an error (or a write of 0);
+ * read_exact returns at_eof when the descriptor ends first. */
+cairn_status cairn__write_all(int fd, const void *p, size_t n);
+cairn_status cairn__read_exact(int fd, void *p, size_t n, cairn_status at_eof);
+
 int cairn__memeq_ct(const void *a, const void *b, size_t n);
 void cairn__wipe(void *p, size_t n);
 

@@ -31,33 +31,12 @@ typedef struct fd_io {
 static cairn_status fd_read(void *ud, uint8_t *p, size_t n)
 {
     fd_io *f = ud;
-    size_t got = 0;
-    while (got < n) {
-        ssize_t r = read(f->fd, p + got, n - got);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0)
-            return CAIRN_ERR_IO;
-        if (r == 0)
-            return f->short_rc;
-        got += (size_t)r;
-    }
-    return CAIRN_OK;
+    return cairn__read_exact(f->fd, p, n, f->short_rc);
 }
 
 static cairn_status fd_write(void *ud, const uint8_t *p, size_t n)
 {
-    fd_io *f = ud;
-    size_t off = 0;
-    while (off < n) {
-        ssize_t w = write(f->fd, p + off, n - off);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return CAIRN_ERR_IO;
-        off += (size_t)w;
-    }
-    return CAIRN_OK;
+    return cairn__write_all(((fd_io *)ud)->fd, p, n);
 }
 
 /* An unnamed temporary file in dir (mode 0600, unlinked at once). */

@@ -131,20 +131,6 @@ static cairn_status read_all(const cairn_context *ctx, const char *path, size_t 
     return CAIRN_OK;
 }
 
-static cairn_status write_all(int fd, const uint8_t *p, size_t n)
-{
-    size_t off = 0;
-    while (off < n) {
-        ssize_t w = write(fd, p + off, n - off);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return CAIRN_ERR_IO;
-        off += (size_t)w;
-    }
-    return CAIRN_OK;
-}
-
 /* Copies len bytes from in to out, 64 KiB at a time. */
 static cairn_status copy_fd(int in, int out, uint64_t len, cairn_progress_fn progress, void *ud)
 {
@@ -155,7 +141,7 @@ static cairn_status copy_fd(int in, int out, uint64_t len, cairn_progress_fn pro
         ssize_t r = read(in, buf, want);
         if (r < 0 && errno == EINTR)
             continue;
-        if (r <= 0 || write_all(out, buf, (size_t)r) != CAIRN_OK)
+        if (r <= 0 || cairn__write_all(out, buf, (size_t)r) != CAIRN_OK)
             return CAIRN_ERR_IO;
         done += (uint64_t)r;
         if (progress)
@@ -180,7 +166,7 @@ static cairn_status place(net_dir *d, const char *path, const void *data, int sr
     fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0)
         return CAIRN_ERR_IO;
-    rc = data ? write_all(fd, data, (size_t)len) : copy_fd(src_fd, fd, len, progress, ud);
+    rc = data ? cairn__write_all(fd, data, (size_t)len) : copy_fd(src_fd, fd, len, progress, ud);
     if (close(fd) != 0 && rc == CAIRN_OK)
         rc = CAIRN_ERR_IO;
     if (rc == CAIRN_OK && excl && link(tmp, path) != 0)

@@ -129,7 +129,7 @@ typedef struct sink {
 static size_t on_body(char *p, size_t sz, size_t n, void *ud)
 {
     sink *s = ud;
-    size_t len = sz * n, off = 0;
+    size_t len = sz * n;
     if (s->out_fd < 0) {
         if (cairn__buf_append(&s->buf, p, len) != CAIRN_OK) {
             s->failed = 1;
@@ -141,15 +141,9 @@ static size_t on_body(char *p, size_t sz, size_t n, void *ud)
         s->failed = 1;
         return 0;
     }
-    while (off < len) {
-        ssize_t w = write(s->out_fd, p + off, len - off);
-        if (w <= 0) {
-            if (w < 0 && errno == EINTR)
-                continue;
-            s->failed = 2;
-            return 0;
-        }
-        off += (size_t)w;
+    if (cairn__write_all(s->out_fd, p, len) != CAIRN_OK) {
+        s->failed = 2;
+        return 0;
     }
     s->written += len;
     return len;

@@ -49,8 +49,8 @@ void smartreply__clean_name(char *dst, const char *src, size_t src_len)
     size_t k = 0;
     for (size_t i = 0; src != NULL && i < src_len && src[i] && k < 32; i++) {
         char c = src[i];
-        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-            (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-')
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+            c == '_' || c == '.' || c == '-')
             dst[k++] = c;
     }
     if (k == 0)
@@ -89,34 +89,6 @@ __attribute__((noreturn)) static void child_exit(void)
         syscall(SYS_exit, 0);
 }
 
-static int write_all(int fd, const uint8_t *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t k = write(fd, p, n);
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k <= 0)
-            return -1;
-        p += k;
-        n -= (size_t)k;
-    }
-    return 0;
-}
-
-static int read_all(int fd, uint8_t *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t k = read(fd, p, n);
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k <= 0)
-            return -1;
-        p += k;
-        n -= (size_t)k;
-    }
-    return 0;
-}
-
 static void be32(uint8_t *p, uint32_t v)
 {
     p[0] = (uint8_t)(v >> 24);
@@ -140,11 +112,10 @@ static void send_hello(uint32_t status, const char *name)
     f[12] = (uint8_t)nl;
     if (nl)
         memcpy(f + 13, name, nl);
-    (void)write_all(1, f, SR_FRAME_HEADER + 5 + nl);
+    (void)cairn__write_all(1, f, SR_FRAME_HEADER + 5 + nl);
 }
 
-static const cairn_smartreply_plugin *child_plugin(const sr_worker_spec *spec,
-                                                   uint32_t *st)
+static const cairn_smartreply_plugin *child_plugin(const sr_worker_spec *spec, uint32_t *st)
 {
     const cairn_smartreply_plugin *pl = spec->plugin;
     if (pl == NULL) {
@@ -159,16 +130,14 @@ static const cairn_smartreply_plugin *child_plugin(const sr_worker_spec *spec,
         pl = entry(CAIRN_SMARTREPLY_ABI_VERSION);
     }
     if (pl == NULL || pl->abi_version != CAIRN_SMARTREPLY_ABI_VERSION ||
-        pl->size < sizeof(cairn_smartreply_plugin) || pl->create == NULL ||
-        pl->suggest == NULL) {
+        pl->size < sizeof(cairn_smartreply_plugin) || pl->create == NULL || pl->suggest == NULL) {
         *st = CAIRN_ERR_VERSION;
         return NULL;
     }
     return pl;
 }
 
-__attribute__((noreturn)) static void child_main(const sr_worker_spec *spec,
-                                                 int rfd, int wfd)
+__attribute__((noreturn)) static void child_main(const sr_worker_spec *spec, int rfd, int wfd)
 {
     arena a;
     cairn_smartreply_host host;
@@ -224,20 +193,20 @@ __attribute__((noreturn)) static void child_main(const sr_worker_spec *spec,
         cairn_smartreply_output out;
         size_t count = 0, n;
         uint32_t seq = 0, len;
-        if (read_all(0, req, SR_FRAME_HEADER) != 0)
+        if (cairn__read_exact(0, req, SR_FRAME_HEADER, CAIRN_ERR_IO) != CAIRN_OK)
             child_exit();
         len = rd32(req + 4);
         if (rd32(req) != SR_FRAME_REQUEST || len > SR_FRAME_MAX_PAYLOAD ||
-            read_all(0, req + SR_FRAME_HEADER, len) != 0 ||
-            smartreply__frame_parse_request(req + SR_FRAME_HEADER, len, &seq,
-                                            msgs, &count, text) != 0)
+            cairn__read_exact(0, req + SR_FRAME_HEADER, len, CAIRN_ERR_IO) != CAIRN_OK ||
+            smartreply__frame_parse_request(req + SR_FRAME_HEADER, len, &seq, msgs, &count, text) !=
+                0)
             child_exit();
         memset(&out, 0, sizeof(out));
         st = pl->suggest(state, msgs, count, &out);
         a.used = mark;
         n = smartreply__frame_reply(rep, seq, st, &out);
         memset(req, 0, SR_FRAME_HEADER + len);
-        if (write_all(1, rep, n) != 0)
+        if (cairn__write_all(1, rep, n) != CAIRN_OK)
             child_exit();
     }
 }
@@ -356,9 +325,8 @@ static int write_deadline(int fd, const uint8_t *p, size_t n, int64_t deadline)
     return rc;
 }
 
-cairn_status smartreply__worker_start(const cairn_context *ctx,
-                                      const sr_worker_spec *spec, sr_worker *w,
-                                      char *name)
+cairn_status smartreply__worker_start(const cairn_context *ctx, const sr_worker_spec *spec,
+                                      sr_worker *w, char *name)
 {
     int req[2], resp[2];
     uint8_t hello[SR_FRAME_HEADER + HELLO_MAX];
@@ -420,9 +388,8 @@ cairn_status smartreply__worker_start(const cairn_context *ctx,
 }
 
 cairn_status smartreply__worker_call(const cairn_context *ctx, sr_worker *w,
-                                     const cairn_smartreply_message *msgs,
-                                     size_t count, uint32_t deadline_ms,
-                                     cairn_smartreply_output *out,
+                                     const cairn_smartreply_message *msgs, size_t count,
+                                     uint32_t deadline_ms, cairn_smartreply_output *out,
                                      uint32_t *plugin_status, int *killed_by)
 {
     uint8_t *req;
@@ -459,8 +426,7 @@ cairn_status smartreply__worker_call(const cairn_context *ctx, sr_worker *w,
         *killed_by = reap(w);
         return CAIRN_ERR_IO;
     }
-    r = smartreply__frame_parse_reply(rep + SR_FRAME_HEADER, len, &seq,
-                                      plugin_status, out);
+    r = smartreply__frame_parse_reply(rep + SR_FRAME_HEADER, len, &seq, plugin_status, out);
     cairn__wipe(rep, sizeof(rep));
     if (r != 0 || seq != w->seq) {
         smartreply__worker_stop(w);
