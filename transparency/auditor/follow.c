@@ -66,6 +66,19 @@ static cairn_status restore(kta *a)
 
 static cairn_status grow_leaves(kta *a, uint64_t n);
 
+/* Adds verified LogEntry e at position p to both trees the auditor keeps:
+ * the directory's log (KT-LOG-2) and the RFC 6962 mirror's leaves. */
+static cairn_status add_entry(kta *a, uint64_t p, const uint8_t *e)
+{
+    uint64_t ts = 0;
+    uint8_t leaf[32];
+    for (int k = 0; k < 8; k++)
+        ts = (ts << 8) | e[k];
+    ktdir__log_leaf_hash(leaf, ts, e + 8);
+    cairn_tlog_hash_leaf(a->mleaves + p * 32, e, CAIRN_KT_AUDIT_ENTRY_BYTES);
+    return ktdir__log_append(&a->klog, leaf);
+}
+
 /* Rebuilds the log trees and the auditor from the LogEntries a previous
  * run verified and stored together with its last head, then checks them
  * against that head: a state directory whose rows do not add up is
@@ -83,16 +96,8 @@ static cairn_status resume(kta *a)
     }
     if ((st = grow_leaves(a, n)) != CAIRN_OK)
         goto out;
-    for (uint64_t p = 0; p < n && st == CAIRN_OK; p++) {
-        const uint8_t *e = raw + p * CAIRN_KT_AUDIT_ENTRY_BYTES;
-        uint64_t ts = 0;
-        uint8_t leaf[32];
-        for (int k = 0; k < 8; k++)
-            ts = (ts << 8) | e[k];
-        ktdir__log_leaf_hash(leaf, ts, e + 8);
-        st = ktdir__log_append(&a->klog, leaf);
-        cairn_tlog_hash_leaf(a->mleaves + p * 32, e, CAIRN_KT_AUDIT_ENTRY_BYTES);
-    }
+    for (uint64_t p = 0; p < n && st == CAIRN_OK; p++)
+        st = add_entry(a, p, raw + p * CAIRN_KT_AUDIT_ENTRY_BYTES);
     if (st != CAIRN_OK || (st = cairn_kt_auditor_resume(a->aud, raw, n)) != CAIRN_OK)
         goto out;
     ktdir__log_root(&a->klog, n, root);
@@ -363,17 +368,16 @@ static cairn_status audit_entries(kta *a, uint64_t size, const char *hjson)
         return CAIRN_OK;
     if ((st = grow_leaves(a, size)) != CAIRN_OK)
         return st;
-    ents = cairn__alloc(a->ctx, (size_t)(size - from) * 40);
+    ents = cairn__alloc(a->ctx, (size_t)(size - from) * CAIRN_KT_AUDIT_ENTRY_BYTES);
     if (ents == NULL)
         return CAIRN_ERR_NOMEM;
     if ((st = mirror_entries(a, from, size, ents)) != CAIRN_OK)
         goto out;
     for (uint64_t p = from; p < size; p++) {
         char path[96];
-        uint8_t *u = NULL, leaf[32];
+        uint8_t *u = NULL;
         size_t ul = 0;
-        const uint8_t *e = ents + (p - from) * 40;
-        uint64_t ts = 0;
+        const uint8_t *e = ents + (p - from) * CAIRN_KT_AUDIT_ENTRY_BYTES;
         snprintf(path, sizeof path, "/kt/v1/audit?position=%llu", (unsigned long long)p);
         if ((st = get(a, path, 64u << 20, &u, &ul)) != CAIRN_OK)
             goto out;
@@ -390,14 +394,8 @@ static cairn_status audit_entries(kta *a, uint64_t size, const char *hjson)
             goto out;
         }
         cairn_free(a->ctx, u, ul);
-        if ((st = keep_raw(a, p, e)) != CAIRN_OK)
+        if ((st = keep_raw(a, p, e)) != CAIRN_OK || (st = add_entry(a, p, e)) != CAIRN_OK)
             goto out;
-        for (int k = 0; k < 8; k++)
-            ts = (ts << 8) | e[k];
-        ktdir__log_leaf_hash(leaf, ts, e + 8);
-        if ((st = ktdir__log_append(&a->klog, leaf)) != CAIRN_OK)
-            goto out;
-        cairn_tlog_hash_leaf(a->mleaves + p * 32, e, 40);
         a->n_entries = p + 1;
     }
 out:
